@@ -1,0 +1,606 @@
+"""Render review text as handwriting, as a clean scan or a phone photo, with the truth beside it.
+
+One image is drawn in four steps, each seeded so the same seed gives the same pixels:
+
+1. Words become ink masks, character by character, with jitter in size, baseline and spacing, a
+   stroke width, and a slant (shear) per word.
+2. Words are word-wrapped into lines; each line gets a mild elastic distortion, and its box is
+   the tight box around its ink.
+3. The ink is laid on paper (white, cream, lined or squared notebook paper) in blue or black.
+4. A ``photo`` puts the sheet on a table and photographs it: perspective and rotation, uneven light
+   and a shadow, defocus, noise, a lower resolution and JPEG artefacts. A ``clean`` scan stays flat.
+
+The line boxes go through the same geometry as the pixels, so they are right in the final image.
+``write_dataset`` renders many images from a list of review texts and writes ``truth.jsonl``.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.errors import OcrError
+
+__all__ = [
+    "EXAMPLE_REVIEWS",
+    "Kind",
+    "Style",
+    "SynthLine",
+    "SynthSample",
+    "clean_review_text",
+    "render_text",
+    "sample_text",
+    "write_dataset",
+]
+
+Kind = Literal["line", "page"]
+Style = Literal["clean", "photo"]
+
+# Short reviews for tests and the web app's examples: (text, label).
+EXAMPLE_REVIEWS: tuple[tuple[str, str], ...] = (
+    ("A wonderful film with a moving story and superb acting. I loved every minute.", "pos"),
+    ("The cast is brilliant and the music is beautiful. A real joy to watch.", "pos"),
+    ("Funny, warm and clever. The best comedy I have seen this year.", "pos"),
+    ("A gripping thriller that kept me guessing until the very end.", "pos"),
+    ("Great photography and a strong lead performance. Highly recommended!", "pos"),
+    ("A boring mess. The plot makes no sense and the acting is wooden.", "neg"),
+    ("Two hours of my life I will never get back. Awful dialogue.", "neg"),
+    ("The jokes fall flat and the story drags. I almost fell asleep.", "neg"),
+    ("Terrible script, cheap effects and a silly ending. Avoid it.", "neg"),
+    ("A dull and predictable sequel that wastes a good cast.", "neg"),
+)
+
+# Characters every installed handwriting font draws; anything else is dropped from the text.
+_ALLOWED = re.compile(r"[^A-Za-z0-9 .,;:!?'\"()&/-]")
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_TYPOGRAPHIC.update({ord("\u2013"): "-", ord("\u2014"): "-", ord("\u2026"): "..."})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_LONGEST_WORD = 16  # longer tokens are URLs or run-ons that no line could hold
+
+
+@dataclass(frozen=True)
+class SynthLine:
+    """One written line: its text and its box (four corners, clockwise from top-left) in pixels."""
+
+    text: str
+    box: tuple[tuple[float, float], ...]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "box": [[round(x, 1), round(y, 1)] for x, y in self.box]}
+
+
+@dataclass
+class SynthSample:
+    """A rendered image with its truth: lines in reading order and how it was made."""
+
+    image: Image.Image
+    lines: list[SynthLine]
+    font: str
+    kind: Kind
+    style: Style
+    seed: int
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    def truth(self, image_path: str) -> dict:
+        """The ``truth.jsonl`` record of this sample, for an image saved at ``image_path``."""
+        return {
+            "image": image_path,
+            "text": self.text,
+            "lines": [line.to_dict() for line in self.lines],
+            "font": self.font,
+            "kind": self.kind,
+            "style": self.style,
+            "seed": self.seed,
+        }
+
+
+def clean_review_text(text: str) -> str:
+    """Turn a raw review into text the fonts can write: ASCII, no HTML breaks, single spaces."""
+    text = text.replace("<br />", " ").replace("<br>", " ").translate(_TYPOGRAPHIC)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = _ALLOWED.sub(" ", text).split()
+    return " ".join(w for w in words if len(w) <= _LONGEST_WORD and any(c.isalnum() for c in w))
+
+
+def sample_text(texts: Sequence[str], rng: np.random.Generator, kind: Kind) -> str:
+    """Pick a stretch of real review text: 3-9 words for a line, 25-55 words for a page."""
+    wanted = int(rng.integers(3, 10)) if kind == "line" else int(rng.integers(25, 56))
+    words: list[str] = []
+    for _attempt in range(20):
+        sentences = _SENTENCE_END.split(clean_review_text(texts[int(rng.integers(len(texts)))]))
+        sentences = [s for s in sentences if len(s.split()) >= 3]
+        if not sentences:
+            continue
+        start = int(rng.integers(len(sentences)))
+        if kind == "line":
+            sentence = sentences[start].split()
+            offset = int(rng.integers(max(1, len(sentence) - wanted + 1)))
+            return " ".join(sentence[offset : offset + wanted])
+        for sentence in sentences[start:]:
+            words.extend(sentence.split())
+            if len(words) >= wanted:
+                return " ".join(words[:wanted])
+    if not words:
+        raise OcrError("The review texts give no sentence of three words or more to write.")
+    return " ".join(words)
+
+
+# --- 1. words as ink masks -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hand:
+    """How one writer writes on one sheet: drawn once per image so the writing looks consistent."""
+
+    size: int  # font size in pixels
+    slant: float  # mean shear of words (positive leans right)
+    stroke: int  # extra stroke width in pixels
+    spacing: float  # extra gap between letters, in font sizes
+    word_gap: float  # space between words, in font sizes
+    jitter: float  # scale of per-character randomness
+
+
+@functools.lru_cache(maxsize=256)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError as error:
+        raise OcrError(f"Cannot read the font file {path}; reinstall the fonts.") from error
+
+
+@dataclass
+class _Word:
+    mask: np.ndarray  # ink coverage 0..1
+    baseline: int  # row of the baseline in mask
+    left: int  # first and last columns holding ink
+    right: int
+
+
+def _render_word(word: str, font_path: str, hand: _Hand, rng: np.random.Generator) -> _Word:
+    base = _font(font_path, hand.size)
+    ascent, descent = base.getmetrics()
+    pad = hand.size
+    height = ascent + descent + 2 * pad
+    baseline = pad + ascent
+    width = int(sum(base.getlength(c) for c in word) * 1.3) + 2 * pad
+    canvas = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(canvas)
+    x = float(pad)
+    for char in word:
+        size = max(8, round(hand.size * (1 + rng.normal(0, 0.05 * hand.jitter))))
+        font = _font(font_path, size)
+        dy = rng.normal(0, 0.025 * hand.jitter) * hand.size
+        draw.text(
+            (x, baseline + dy),
+            char,
+            font=font,
+            fill=255,
+            anchor="ls",
+            stroke_width=hand.stroke,
+            stroke_fill=255,
+        )
+        advance = font.getlength(char) + hand.stroke
+        x += advance + (hand.spacing + rng.normal(0, 0.02 * hand.jitter)) * hand.size
+    shear = hand.slant + rng.normal(0, 0.04 * hand.jitter)
+    # x_in = x_out + shear * (y - baseline): letters lean about their baseline.
+    canvas = canvas.transform(
+        canvas.size,
+        Image.Transform.AFFINE,
+        (1, shear, -shear * baseline, 0, 1, 0),
+        resample=Image.Resampling.BILINEAR,
+    )
+    mask = np.asarray(canvas, dtype=np.float32) / 255.0
+    columns = np.flatnonzero(mask.max(axis=0) > 0.1)
+    if columns.size == 0:  # a glyph the font draws as nothing; keep a sliver so layout works
+        columns = np.array([pad, pad + 1])
+    return _Word(mask, baseline, int(columns[0]), int(columns[-1]))
+
+
+# --- 2. lines: wrap, place, distort -----------------------------------------------------------
+
+
+def _wrap(words: list[_Word], gap: float, max_width: float | None) -> list[list[int]]:
+    """Greedy word wrap; returns the word indices of each line."""
+    lines: list[list[int]] = [[]]
+    width = 0.0
+    for index, word in enumerate(words):
+        word_width = word.right - word.left
+        needed = word_width if not lines[-1] else width + gap + word_width
+        if max_width is not None and lines[-1] and needed > max_width:
+            lines.append([index])
+            width = word_width
+        else:
+            lines[-1].append(index)
+            width = needed
+    return lines
+
+
+def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: float) -> np.ndarray:
+    """Random field varying over about ``cell`` pixels, roughly in -1..1."""
+    grid = rng.normal(0, 1, (max(2, int(height / cell) + 2), max(2, int(width / cell) + 2)))
+    return cv2.resize(grid.astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def _elastic(mask: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+    """A gentle wobble of the strokes (about 4% of the font size), as a hand is never a printer."""
+    height, width = mask.shape
+    amplitude = 0.04 * size
+    dx = _smooth_noise(rng, height, width, 0.7 * size) * amplitude
+    dy = _smooth_noise(rng, height, width, 0.7 * size) * amplitude
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(mask, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=0)
+
+
+def _paste_max(target: np.ndarray, source: np.ndarray, x: int, y: int) -> None:
+    """Draw ``source`` into ``target`` at (x, y), keeping the darker ink, clipped to ``target``."""
+    top, left = max(0, y), max(0, x)
+    bottom = min(target.shape[0], y + source.shape[0])
+    right = min(target.shape[1], x + source.shape[1])
+    if bottom > top and right > left:
+        region = target[top:bottom, left:right]
+        np.maximum(region, source[top - y : bottom - y, left - x : right - x], out=region)
+
+
+def _render_line(
+    words: list[_Word], hand: _Hand, gap: float, rng: np.random.Generator
+) -> tuple[np.ndarray, int, tuple[int, int, int, int]]:
+    """Lay words side by side on one strip; return the strip, its baseline row and ink box."""
+    pad = hand.size
+    top = max(w.baseline for w in words) + pad
+    bottom = max(w.mask.shape[0] - w.baseline for w in words) + pad
+    width = int(sum(w.right - w.left for w in words) + gap * 1.6 * len(words)) + 2 * pad
+    strip = np.zeros((top + bottom, width), dtype=np.float32)
+    x = float(pad)
+    drift = rng.normal(0, 0.03) * hand.size  # the line wanders a little off the rule
+    for i, word in enumerate(words):
+        dy = round(drift * i / max(1, len(words) - 1) + rng.normal(0, 0.02) * hand.size)
+        x0 = round(x) - word.left
+        y0 = top - word.baseline + dy
+        _paste_max(strip, word.mask, x0, y0)
+        x += word.right - word.left + gap * (1 + rng.normal(0, 0.12 * hand.jitter))
+    strip = _elastic(strip, rng, hand.size)
+    rows = np.flatnonzero(strip.max(axis=1) > 0.1)
+    cols = np.flatnonzero(strip.max(axis=0) > 0.1)
+    return strip, top, (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+# --- 3. paper and ink -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width: int
+    height: int
+    baselines: list[int]
+    pitch: int
+    margin: int
+
+
+def _paper(layout: _Layout, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A sheet as float RGB 0..255: white or cream, plain, lined or squared, with a little grain."""
+    kind = str(rng.choice(["white", "cream", "lined", "squared"]))
+    if kind == "cream" or rng.random() < 0.25:
+        colour = np.array([248, 241, 222]) + rng.normal(0, 3, 3)
+    else:
+        colour = np.array([250, 250, 248]) + rng.normal(0, 2, 3)
+    height, width = layout.height, layout.width
+    sheet = np.empty((height, width, 3), dtype=np.float32)
+    sheet[:] = np.clip(colour, 0, 255)
+    sheet += _smooth_noise(rng, height, width, 6)[..., None] * 1.5
+    rule = np.array([165, 195, 230]) + rng.normal(0, 8, 3)  # the light blue of notebook rules
+    if kind == "lined":
+        first = layout.baselines[0] % layout.pitch
+        for y in range(first, height, layout.pitch):
+            sheet[y : y + 2] = sheet[y : y + 2] * 0.4 + rule * 0.6
+        if rng.random() < 0.5:  # the red margin line
+            x = max(2, layout.margin - layout.pitch // 3)
+            sheet[:, x : x + 2] = sheet[:, x : x + 2] * 0.4 + np.array([225, 120, 120]) * 0.6
+    elif kind == "squared":
+        cell = layout.pitch // 2
+        first = layout.baselines[0] % cell
+        for y in range(first, height, cell):
+            sheet[y : y + 1] = sheet[y : y + 1] * 0.5 + rule * 0.5
+        for x in range(int(rng.integers(cell)), width, cell):
+            sheet[:, x : x + 1] = sheet[:, x : x + 1] * 0.5 + rule * 0.5
+    return sheet, kind
+
+
+def _ink(sheet: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Lay ink (blue or black, with uneven pressure) on the sheet where ``mask`` says."""
+    if rng.random() < 0.5:
+        colour = np.array([22, 38, 140]) + rng.normal(0, 12, 3)  # blue ballpoint
+    else:
+        colour = np.array([28, 28, 32]) + rng.normal(0, 6, 3)
+    pressure = 0.85 + 0.1 * _smooth_noise(rng, *mask.shape, 40)
+    alpha = np.clip(mask * pressure * rng.uniform(0.88, 1.0), 0, 1)[..., None]
+    return sheet * (1 - alpha) + np.clip(colour, 0, 255) * alpha
+
+
+# --- 4. scan or photo -------------------------------------------------------------------------
+
+
+def _table(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """A table top: wood grain or a plain desk."""
+    if rng.random() < 0.5:
+        colour = np.array([150, 105, 65]) * rng.uniform(0.6, 1.2)
+        grain = np.sin(
+            np.linspace(0, rng.uniform(20, 60), height)[:, None]
+            + 3 * _smooth_noise(rng, height, width, 60)
+        )
+        surface = colour * (1 + 0.12 * grain[..., None])
+    else:
+        surface = np.ones((height, width, 3)) * (rng.uniform(50, 200) + rng.normal(0, 8, 3))
+    surface = surface + _smooth_noise(rng, height, width, 30)[..., None] * 10
+    return surface.astype(np.float32)
+
+
+def _photo_geometry(
+    rng: np.random.Generator, width: int, height: int, kind: Kind
+) -> tuple[np.ndarray, int, int]:
+    """A homography from the sheet to the photo frame, and the frame size."""
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    angle = np.deg2rad(rng.uniform(-8, 8) if kind == "page" else rng.uniform(-3, 3))
+    wobble = 0.035 if kind == "page" else 0.015
+    centre = corners.mean(axis=0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    moved = (corners - centre) @ rotation.T
+    moved += rng.uniform(-wobble, wobble, moved.shape) * [width, height]
+    if kind == "page":  # the sheet lies on a table, all of it in the frame
+        frame_w = int(width * rng.uniform(1.15, 1.35))
+        frame_h = int(height * rng.uniform(1.15, 1.35))
+        moved *= min(
+            1.0,
+            0.95 * frame_w / (np.ptp(moved[:, 0]) + 1),
+            0.95 * frame_h / (np.ptp(moved[:, 1]) + 1),
+        )
+        moved += [frame_w / 2, frame_h / 2]
+    else:  # a line photo is cropped around the tilted strip, so no ink leaves the frame
+        moved -= moved.min(axis=0)
+        frame_w, frame_h = (int(np.ceil(v)) + 1 for v in moved.max(axis=0))
+    matrix = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
+    return matrix, frame_w, frame_h
+
+
+def _lighting(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """Uneven light (a gradient and a vignette) and, often, a soft shadow across the frame."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    u, v = xs / width - 0.5, ys / height - 0.5
+    light = 1 + rng.uniform(-0.3, 0.3) * u + rng.uniform(-0.3, 0.3) * v
+    light -= rng.uniform(0, 0.35) * (u**2 + v**2)
+    if rng.random() < 0.6:
+        angle = rng.uniform(0, 2 * np.pi)
+        offset = rng.uniform(0.15, 0.45)
+        distance = u * np.cos(angle) + v * np.sin(angle) - offset
+        edge = 1 / (1 + np.exp(-distance / rng.uniform(0.01, 0.06)))
+        light *= 1 - rng.uniform(0.25, 0.45) * edge
+    return (light * rng.uniform(0.85, 1.05)).astype(np.float32)
+
+
+def _photograph(
+    sheet: np.ndarray, rng: np.random.Generator, kind: Kind
+) -> tuple[np.ndarray, np.ndarray, bytes]:
+    """Photograph the sheet; return the matrix from sheet to image and the JPEG bytes."""
+    height, width = sheet.shape[:2]
+    matrix, frame_w, frame_h = _photo_geometry(rng, width, height, kind)
+    if kind == "page":
+        frame = _table(rng, frame_h, frame_w)
+        cover = cv2.warpPerspective(
+            np.ones((height, width), np.float32), matrix, (frame_w, frame_h)
+        )[..., None]
+        warped = cv2.warpPerspective(sheet, matrix, (frame_w, frame_h))
+        frame = frame * (1 - cover) + warped * cover
+    else:
+        frame = cv2.warpPerspective(
+            sheet, matrix, (frame_w, frame_h), borderMode=cv2.BORDER_REPLICATE
+        )  # more of the same paper around the strip
+    frame *= _lighting(rng, frame_h, frame_w)[..., None]
+    frame *= rng.uniform(0.94, 1.04, 3)  # white balance
+    frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.3, 1.2))
+    scale = rng.uniform(0.6, 0.9) if kind == "page" else rng.uniform(0.7, 1.0)
+    size = (max(1, round(frame_w * scale)), max(1, round(frame_h * scale)))
+    frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    frame += rng.normal(0, rng.uniform(2, 6), frame.shape)
+    matrix = np.diag([size[0] / frame_w, size[1] / frame_h, 1.0]) @ matrix
+    image = Image.fromarray(np.clip(frame, 0, 255).astype(np.uint8))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=int(rng.integers(45, 86)))
+    return np.clip(frame, 0, 255), matrix, buffer.getvalue()
+
+
+def _map_box(
+    box: tuple[int, int, int, int], matrix: np.ndarray, width: int, height: int
+) -> tuple[tuple[float, float], ...]:
+    x0, y0, x1, y1 = box
+    corners = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float64)
+    mapped = cv2.perspectiveTransform(corners, matrix)[0]
+    mapped[:, 0] = mapped[:, 0].clip(0, width)
+    mapped[:, 1] = mapped[:, 1].clip(0, height)
+    return tuple((float(x), float(y)) for x, y in mapped)
+
+
+# --- putting it together ----------------------------------------------------------------------
+
+
+@dataclass
+class _Rendered:
+    sample: SynthSample
+    jpeg: bytes | None = field(default=None, repr=False)
+
+
+def _draw_hand(rng: np.random.Generator, style: Style) -> _Hand:
+    return _Hand(
+        size=int(rng.integers(44, 62)),
+        slant=rng.uniform(-0.2, 0.25),
+        stroke=int(rng.random() < 0.4),
+        spacing=rng.uniform(-0.01, 0.04),
+        word_gap=rng.uniform(0.3, 0.5),
+        jitter=rng.uniform(0.5, 1.0) if style == "clean" else rng.uniform(0.7, 1.2),
+    )
+
+
+def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style, seed: int):
+    rng = np.random.default_rng(seed)
+    hand = _draw_hand(rng, style)
+    path = str(font_path)
+    words = [_render_word(w, path, hand, rng) for w in text.split()]
+    if not words:
+        raise OcrError("There is no text to write: give at least one word.")
+    gap = hand.size * hand.word_gap
+    margin = int(hand.size * rng.uniform(0.8, 1.6))
+    pitch = int(hand.size * rng.uniform(1.45, 1.8))
+    if kind == "page":
+        width = int(hand.size * rng.uniform(19, 25))
+        max_width = width - 2 * margin - hand.size * rng.uniform(0, 1.5)
+    else:
+        max_width = None
+    strips = [
+        (_render_line([words[i] for i in line], hand, gap, rng), line)
+        for line in _wrap(words, gap, max_width)
+    ]
+    top = int(hand.size * (rng.uniform(1.2, 2.0) if kind == "page" else rng.uniform(1.0, 1.3)))
+    baselines = [top + i * pitch for i in range(len(strips))]
+    if kind == "line":
+        (_strip, _base, (x0, _y0, x1, _y1)), _ = strips[0]
+        width = x1 - x0 + 2 * margin
+    bottom = rng.uniform(1.0, 3.0) if kind == "page" else rng.uniform(0.8, 1.1)
+    height = baselines[-1] + int(hand.size * bottom)
+    if kind == "page":
+        height = max(height, int(width * rng.uniform(0.9, 1.3)))
+    layout = _Layout(width, height, baselines, pitch, margin)
+
+    page = np.zeros((height, width), dtype=np.float32)
+    boxes: list[tuple[int, int, int, int]] = []
+    texts: list[str] = []
+    for ((strip, strip_base, (x0, y0, x1, y1)), line), baseline in zip(
+        strips, baselines, strict=True
+    ):
+        left, top = margin, baseline - strip_base + y0
+        _paste_max(page, strip[y0:y1, x0:x1], left, top)
+        # Clipped to the sheet: a descender of the last line may touch the edge of a line image.
+        boxes.append(
+            (
+                left - 2,
+                max(0, top - 2),
+                min(width, left + x1 - x0 + 2),
+                min(height, top + y1 - y0 + 2),
+            )
+        )
+        texts.append(" ".join(text.split()[i] for i in line))
+
+    sheet, _paper_kind = _paper(layout, rng)
+    sheet = _ink(sheet, page, rng)
+    if style == "clean":
+        sheet += rng.normal(0, 1.2, sheet.shape)  # scanner noise
+        pixels = np.clip(sheet, 0, 255)
+        matrix = np.eye(3)
+        jpeg = None
+    else:
+        pixels, matrix, jpeg = _photograph(sheet, rng, kind)
+    out_h, out_w = pixels.shape[:2]
+    lines = [
+        SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
+    ]
+    image = (
+        Image.open(io.BytesIO(jpeg)).convert("RGB")  # the photo as a camera would store it
+        if jpeg is not None
+        else Image.fromarray(pixels.astype(np.uint8))
+    )
+    return _Rendered(SynthSample(image, lines, font_name, kind, style, seed), jpeg)
+
+
+def render_text(
+    text: str,
+    font_name: str,
+    font_path: Path,
+    *,
+    kind: Kind = "page",
+    style: Style = "clean",
+    seed: int = 0,
+) -> SynthSample:
+    """Write ``text`` by hand in one font: on one line (``kind="line"``) or word-wrapped on a page.
+
+    Args:
+        text: what to write; characters the fonts cannot draw are dropped (see ``clean_review_text``).
+        font_name: short font name recorded in the truth.
+        font_path: the font file (``.ttf``, ``.otf``, ``.woff``, ``.woff2``).
+        kind: ``"line"`` for a single line, ``"page"`` for a sheet with several lines.
+        style: ``"clean"`` scan or ``"photo"`` taken with a phone.
+        seed: the same seed gives the same image.
+    """
+    return _render(clean_review_text(text), font_name, font_path, kind, style, seed).sample
+
+
+def write_dataset(
+    out_dir: Path,
+    texts: Sequence[str],
+    fonts: dict[str, Path],
+    n: int,
+    *,
+    kinds: Sequence[Kind] = ("line",),
+    styles: Sequence[Style] = ("clean",),
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Render ``n`` images of review text into ``out_dir/images`` and write ``out_dir/truth.jsonl``.
+
+    Fonts, kinds and styles take turns so every combination is equally represented. Each image
+    has its own seed (recorded in the truth) derived from ``seed`` and its index.
+
+    Args:
+        out_dir: folder to write; created if needed.
+        texts: review texts to take sentences from.
+        fonts: ``{name: font file}``, e.g. from ``ocr.fonts.find_fonts``.
+        n: number of images.
+        kinds: ``"line"`` and/or ``"page"``.
+        styles: ``"clean"`` and/or ``"photo"``.
+        seed: seed of the whole set.
+        progress: called with (done, n) after each image.
+
+    Returns:
+        The truth records, as written to ``truth.jsonl``.
+    """
+    if not fonts:
+        raise OcrError("No fonts to write with: install them with scripts/install_fonts.sh.")
+    if not texts:
+        raise OcrError("No review texts to write: give at least one text.")
+    if n < 1:
+        raise OcrError(f"The number of images must be at least 1, not {n}.")
+    out_dir = Path(out_dir)
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    names = sorted(fonts)
+    combos = list(itertools.product(kinds, styles))
+    records = []
+    for index in range(n):
+        image_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+        font = names[index % len(names)]
+        kind, style = combos[(index // len(names)) % len(combos)]
+        text = sample_text(texts, np.random.default_rng(image_seed), kind)
+        rendered = _render(text, font, fonts[font], kind, style, image_seed)
+        suffix = "jpg" if rendered.jpeg is not None else "png"
+        relative = f"images/{index:05d}-{font}-{kind}-{style}.{suffix}"
+        if rendered.jpeg is not None:
+            (out_dir / relative).write_bytes(rendered.jpeg)
+        else:
+            rendered.sample.image.save(out_dir / relative)
+        records.append(rendered.sample.truth(relative))
+        if progress is not None:
+            progress(index + 1, n)
+    with open(out_dir / "truth.jsonl", "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+    return records
