@@ -1,0 +1,163 @@
+"""The recogniser interface and the engine that turns pages into typed results.
+
+An ``OcrEngine`` is preprocess + detect + recognise behind one object: it reads every page, prepares
+it (flatten, even light), finds text lines with the detector, crops them upright, and hands all crops
+of a page to its ``Recognizer`` in one call. Recognisers only ever see line crops, so a new one
+(another model) is one small class.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+from ocr.lines import LineBox, crop_line, group_lines
+from ocr.preprocess import prepare_page
+from ocr.reader import ImageSource, read_pages_checked
+from ocr.types import Line, OcrResult
+
+__all__ = ["Detector", "OcrEngine", "Recognizer"]
+
+MIN_SIDE = 8  # pixels; anything smaller cannot hold a legible character
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """Reads line crops. ``name`` names the model in results, e.g. ``"rapidocr"``."""
+
+    name: str
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Return ``(text, confidence 0..1)`` for each RGB uint8 crop, in order, in one batch."""
+        ...
+
+
+class Detector(Protocol):
+    """Finds text boxes on a page."""
+
+    def detect(self, rgb: np.ndarray) -> tuple[np.ndarray, list[float]]:
+        """Return (N, 4, 2) boxes in ``rgb`` pixels and one score per box."""
+        ...
+
+
+class OcrEngine:
+    """Reads images and documents into ``OcrResult``: detector + line grouping + recogniser.
+
+    Args:
+        recognizer: Reads line crops.
+        detector: Finds text boxes on a page.
+        min_confidence: Lines the recogniser is less sure of are dropped (no invented words on
+            blank paper).
+        low_confidence: Lines under this confidence are kept but flagged.
+        flatten: Find a photographed sheet and warp it flat.
+        normalise: Even out shadows and uneven light before detection.
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        detector: Detector,
+        *,
+        min_confidence: float = 0.5,
+        low_confidence: float = 0.8,
+        flatten: bool = True,
+        normalise: bool = True,
+    ) -> None:
+        self.recognizer = recognizer
+        self.detector = detector
+        self.min_confidence = min_confidence
+        self.low_confidence = low_confidence
+        self.flatten = flatten
+        self.normalise = normalise
+
+    @property
+    def name(self) -> str:
+        return self.recognizer.name
+
+    def read(self, image: ImageSource) -> OcrResult:
+        """Read every page of ``image`` (anything ``read_pages`` takes) into one result."""
+        start = time.perf_counter()
+        pages, warnings = read_pages_checked(image)
+        lines: list[Line] = []
+        for number, page in enumerate(pages):
+            page_lines, page_warnings = self._read_page(page, number, len(pages))
+            lines.extend(page_lines)
+            warnings.extend(page_warnings)
+        if not lines and not warnings:
+            warnings.append("no text was found in the image.")
+        return OcrResult.from_lines(
+            lines,
+            engine=self.name,
+            seconds=time.perf_counter() - start,
+            warnings=warnings,
+            pages=len(pages),
+        )
+
+    def read_lines(self, crops: list[Image.Image | np.ndarray]) -> list[Line]:
+        """Recognise pre-cut line crops in one batch; each box is its crop's full rectangle."""
+        arrays = [np.asarray(_rgb(crop)) for crop in crops]
+        if not arrays:
+            return []
+        readings = self.recognizer.recognize(arrays)
+        return [
+            self._line(text, confidence, _full_box(array), page=0)
+            for array, (text, confidence) in zip(arrays, readings, strict=True)
+        ]
+
+    def find_lines(self, page: Image.Image | np.ndarray) -> tuple[list[LineBox], np.ndarray]:
+        """Find text lines on one page; returns the lines and the prepared image they refer to.
+
+        Line corners are in prepared-image pixels (see ``ocr.preprocess.prepare_page``).
+        """
+        prepared = prepare_page(
+            np.asarray(_rgb(page)), flatten=self.flatten, normalise=self.normalise
+        )
+        boxes, scores = self.detector.detect(prepared.image)
+        return group_lines(boxes, scores), prepared
+
+    def _read_page(
+        self, page: Image.Image, number: int, count: int
+    ) -> tuple[list[Line], list[str]]:
+        where = f"page {number + 1}" if count > 1 else "the image"
+        if min(page.size) < MIN_SIDE:
+            width, height = page.size
+            return [], [f"{where} is only {width} x {height} pixels, too small to hold text."]
+        found, prepared = self.find_lines(page)
+        if not found:
+            return [], []
+        crops = [crop_line(prepared.image, line.corners) for line in found]
+        readings = self.recognizer.recognize(crops)
+        lines = []
+        for line, (text, confidence) in zip(found, readings, strict=True):
+            text = " ".join(text.split())
+            if not text or confidence < self.min_confidence:
+                continue
+            box = prepared.map_points(line.corners)
+            lines.append(self._line(text, confidence, box, page=number))
+        return lines, []
+
+    def _line(self, text: str, confidence: float, box: np.ndarray, *, page: int) -> Line:
+        return Line(
+            text=text,
+            confidence=float(confidence),
+            box=[[float(x), float(y)] for x, y in np.asarray(box).reshape(4, 2)],
+            page=page,
+            low_confidence=confidence < self.low_confidence,
+        )
+
+
+def _rgb(image: Image.Image | np.ndarray) -> Image.Image | np.ndarray:
+    if isinstance(image, Image.Image):
+        return image if image.mode == "RGB" else image.convert("RGB")
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    return array.astype(np.uint8, copy=False)
+
+
+def _full_box(array: np.ndarray) -> np.ndarray:
+    height, width = array.shape[:2]
+    return np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)

@@ -1,0 +1,266 @@
+"""TrOCR (Hugging Face ``transformers``): a line recogniser for handwriting.
+
+TrOCR reads one text line per image, so it sits behind the same line finder as the offline engine:
+the page's detector boxes become line crops, and all crops of a page go through ``generate`` in
+batches under ``torch.inference_mode()``. Each line's confidence is the mean softmax probability of
+its chosen tokens (the minimum is kept too); generation stops per line at the end token.
+
+Weights come from a folder or a hub id. ``load_trocr`` looks locally first and only goes online
+when told to, because a plain ``from_pretrained`` without network spends minutes in retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ocr.errors import OcrError
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "KNOWN_MODELS",
+    "TrocrReading",
+    "TrocrRecognizer",
+    "build",
+    "load_trocr",
+    "weights_available",
+]
+
+DEFAULT_MODEL = "microsoft/trocr-small-handwritten"
+KNOWN_MODELS = (
+    "microsoft/trocr-small-handwritten",
+    "microsoft/trocr-base-handwritten",
+    "microsoft/trocr-large-handwritten",
+)
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
+
+
+def weights_available(model: str | Path) -> bool:
+    """True when ``model`` is a folder with TrOCR weights, or a hub id already in the HF cache."""
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        return (folder / "config.json").is_file() and any(
+            (folder / name).is_file() for name in WEIGHT_FILES
+        )
+    if str(model).startswith((".", "/", "~")) or str(model).count("/") != 1:
+        return False  # a path that does not exist, not a hub id
+    from huggingface_hub import try_to_load_from_cache
+
+    def cached(filename: str) -> bool:
+        return isinstance(try_to_load_from_cache(str(model), filename), str)
+
+    return cached("config.json") and any(cached(name) for name in WEIGHT_FILES)
+
+
+def load_trocr(model: str | Path, *, local_files_only: bool = True) -> tuple[Any, Any]:
+    """Load a TrOCR model and processor from a folder or a hub id.
+
+    Args:
+        model: A folder written by ``save_pretrained`` or a hub id such as ``DEFAULT_MODEL``.
+        local_files_only: Only look on this machine (folder or Hugging Face cache); fails in well
+            under 2 s when the weights are missing. False lets ``transformers`` download them.
+
+    Returns:
+        ``(VisionEncoderDecoderModel in eval mode, TrOCRProcessor with the PIL image backend)``.
+
+    Raises:
+        OcrError: The weights cannot be found or loaded, in one sentence saying how to provide them.
+    """
+    # Checked before importing transformers (seconds on a small CPU) so a missing model fails fast.
+    folder = Path(model).expanduser()
+    if local_files_only and not weights_available(model):
+        if folder.is_dir():
+            raise OcrError(
+                f"{folder} has no TrOCR weights (config.json and model.safetensors); "
+                "point to a folder written by save_pretrained or by 'inksight ocr finetune'."
+            )
+        raise OcrError(
+            f"TrOCR weights for {str(model)!r} are not on this machine; give a folder with a saved "
+            "TrOCR model, put the model in the Hugging Face cache, or allow downloads."
+        )
+    from transformers import TrOCRProcessor, VisionEncoderDecoderModel
+
+    source = str(folder) if folder.is_dir() else str(model)
+    try:
+        processor = TrOCRProcessor.from_pretrained(
+            source, backend="pil", local_files_only=local_files_only
+        )
+        network = VisionEncoderDecoderModel.from_pretrained(
+            source, local_files_only=local_files_only
+        )
+    except (OSError, ValueError, KeyError) as error:
+        raise OcrError(
+            f"could not load TrOCR model {source!r} ({str(error).splitlines()[0][:160]}); "
+            "check the folder or hub id, or allow downloads."
+        ) from None
+    return network.eval(), processor
+
+
+@dataclass
+class TrocrReading:
+    """One line read by TrOCR: text, mean and minimum probability of its chosen tokens."""
+
+    text: str
+    mean_probability: float
+    min_probability: float
+
+
+class TrocrRecognizer:
+    """Reads line crops with a ``VisionEncoderDecoderModel``.
+
+    Args:
+        model: The TrOCR network (put in eval mode here).
+        processor: Its ``TrOCRProcessor`` (image size, normalisation, tokenizer).
+        name: Shown in results, e.g. ``"trocr:microsoft/trocr-small-handwritten"``.
+        num_beams: Beam width (1 = greedy, the fastest).
+        max_new_tokens: Longest line, in tokens.
+        batch_size: Crops per ``generate`` call.
+        quantize: Dynamic int8 quantisation of the Linear layers (CPU; about 2x faster).
+        threads: torch CPU threads (None: leave torch's setting).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        processor: Any,
+        *,
+        name: str = "trocr",
+        num_beams: int = 1,
+        max_new_tokens: int = 64,
+        batch_size: int = 16,
+        quantize: bool = False,
+        threads: int | None = None,
+    ) -> None:
+        import torch
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        model = model.eval()
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(
+                model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        self.model = model
+        self.processor = processor
+        self.tokenizer = processor.tokenizer
+        self.name = name
+        self.num_beams = num_beams
+        self.max_new_tokens = max_new_tokens
+        self.batch_size = batch_size
+        image_processor = processor.image_processor
+        size = image_processor.size
+        self._size = (int(size["height"]), int(size["width"]))
+        self._mean = np.asarray(image_processor.image_mean, dtype=np.float32)
+        self._std = np.asarray(image_processor.image_std, dtype=np.float32)
+        self._eos = self.model.generation_config.eos_token_id
+        if self._eos is None:
+            self._eos = self.tokenizer.eos_token_id
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        return [(r.text, r.mean_probability) for r in self.read(crops)]
+
+    def read(self, crops: list[np.ndarray]) -> list[TrocrReading]:
+        """Read line crops (RGB uint8 arrays) in batches; returns one reading per crop."""
+        readings: list[TrocrReading] = []
+        for start in range(0, len(crops), self.batch_size):
+            readings.extend(self._read_batch(crops[start : start + self.batch_size]))
+        return readings
+
+    def pixel_values(self, crops: list[np.ndarray]) -> Any:
+        """Resize and normalise crops into the model's input tensor.
+
+        Done with OpenCV (area interpolation) instead of the processor's PIL path: same result
+        for our purposes, several times faster for a batch of line crops.
+        """
+        import torch
+
+        height, width = self._size
+        batch = np.empty((len(crops), 3, height, width), dtype=np.float32)
+        for row, crop in enumerate(crops):
+            crop = np.asarray(crop)
+            if crop.ndim == 2:
+                crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
+            resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
+            batch[row] = ((resized.astype(np.float32) / 255.0 - self._mean) / self._std).transpose(
+                2, 0, 1
+            )
+        return torch.from_numpy(batch)
+
+    def _read_batch(self, crops: list[np.ndarray]) -> list[TrocrReading]:
+        import torch
+
+        if not crops:
+            return []
+        with torch.inference_mode():
+            output = self.model.generate(
+                self.pixel_values(crops),
+                num_beams=self.num_beams,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                output_scores=True,
+                return_dict_in_generate=True,
+            )
+            log_probs = self.model.compute_transition_scores(
+                output.sequences,
+                output.scores,
+                getattr(output, "beam_indices", None),
+                normalize_logits=self.num_beams == 1,  # beam scores are already log-softmaxed
+            )
+        # sequences = [start token, generated...]; log_probs has one column per generated token.
+        generated = output.sequences[:, -log_probs.shape[1] :]
+        return [
+            self._reading(tokens, scores)
+            for tokens, scores in zip(generated, log_probs, strict=True)
+        ]
+
+    def _reading(self, tokens: Any, log_probs: Any) -> TrocrReading:
+        tokens = tokens.tolist()
+        # Keep tokens up to and including the first end token; later ones are batch padding.
+        end = tokens.index(self._eos) + 1 if self._eos in tokens else len(tokens)
+        probabilities = log_probs[:end].float().exp().clamp(0.0, 1.0)
+        text = self.tokenizer.decode(tokens[:end], skip_special_tokens=True).strip()
+        if end == 0 or not text:
+            return TrocrReading(text, 0.0, 0.0)
+        return TrocrReading(text, float(probabilities.mean()), float(probabilities.min()))
+
+
+def build(
+    *,
+    model: str | Path | None = None,
+    allow_download: bool = False,
+    num_beams: int = 1,
+    max_new_tokens: int = 64,
+    batch_size: int = 16,
+    quantize: bool = False,
+    threads: int | None = None,
+    **options: Any,
+):
+    """Build an ``OcrEngine`` that finds lines with rapidocr's detector and reads them with TrOCR.
+
+    Args:
+        model: Folder or hub id (default ``DEFAULT_MODEL``).
+        allow_download: Fetch missing weights from the hub.
+        **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...); ``detector``
+            overrides the detector settings.
+    """
+    from ocr.engines.base import OcrEngine
+    from ocr.engines.rapidocr import RapidDetector, load_models
+
+    model = model or DEFAULT_MODEL
+    network, processor = load_trocr(model, local_files_only=not allow_download)
+    recognizer = TrocrRecognizer(
+        network,
+        processor,
+        name=f"trocr:{model}",
+        num_beams=num_beams,
+        max_new_tokens=max_new_tokens,
+        batch_size=batch_size,
+        quantize=quantize,
+        threads=threads,
+    )
+    detector = RapidDetector(load_models(detector=options.pop("detector", None)))
+    return OcrEngine(recognizer, detector, **options)

@@ -1,0 +1,162 @@
+"""Image normalisation before detection: shrink, flatten a photographed sheet, even out the light.
+
+Phone photos are the common case: a sheet of paper on a table, at an angle, with a shadow across it
+and the light falling off to one side. ``prepare_page`` turns that into an upright, evenly lit
+grayscale page and keeps the 3 x 3 transform back to the original pixels so line boxes can be
+reported where the user sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["PreparedPage", "find_sheet", "flatten_sheet", "normalise_background", "prepare_page"]
+
+WORK_SIDE = 1800  # longest side we work at; handwriting on an A4/Letter page stays >= 20 px high
+
+
+@dataclass
+class PreparedPage:
+    """A page ready for detection.
+
+    Attributes:
+        image: RGB uint8 array (gray replicated when normalised).
+        to_original: 3 x 3 matrix mapping ``image`` pixels back to the input page's pixels.
+        flattened: True when a sheet of paper was found and warped flat.
+    """
+
+    image: np.ndarray
+    to_original: np.ndarray
+    flattened: bool = False
+
+    def map_points(self, points: np.ndarray) -> np.ndarray:
+        """Map (N, 2) points in ``image`` coordinates to the original page."""
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(points, self.to_original).reshape(-1, 2)
+
+
+def prepare_page(
+    rgb: np.ndarray, *, flatten: bool = True, normalise: bool = True, work_side: int = WORK_SIDE
+) -> PreparedPage:
+    """Shrink to the working size, flatten a visible sheet, and even out background light.
+
+    Args:
+        rgb: The page as an RGB uint8 array.
+        flatten: Look for a sheet of paper and warp it to a rectangle.
+        normalise: Divide by the estimated background (removes shadows and uneven light).
+        work_side: Longest side to work at; larger pages are shrunk first.
+    """
+    to_original = np.eye(3)
+    height, width = rgb.shape[:2]
+    scale = min(1.0, work_side / max(height, width))
+    if scale < 1.0:
+        rgb = cv2.resize(rgb, (round(width * scale), round(height * scale)), cv2.INTER_AREA)
+        to_original = np.diag([1 / scale, 1 / scale, 1.0])
+    flattened = False
+    if flatten:
+        corners = find_sheet(rgb)
+        if corners is not None:
+            rgb, warp = flatten_sheet(rgb, corners)
+            to_original = to_original @ np.linalg.inv(warp)
+            flattened = True
+    if normalise:
+        rgb = cv2.cvtColor(normalise_background(rgb), cv2.COLOR_GRAY2RGB)
+    return PreparedPage(np.ascontiguousarray(rgb), to_original, flattened)
+
+
+def normalise_background(rgb: np.ndarray) -> np.ndarray:
+    """Return a grayscale page with paper at white and ink dark, whatever the lighting.
+
+    The background (paper under its shadows) is estimated by closing the image (erasing the thin dark
+    ink strokes) and blurring it; dividing by it removes shadows and vignetting. A small contrast
+    stretch then pushes faint paper texture to white while keeping pale blue ink visible.
+    """
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = gray.shape
+    # The kernel must be wider than a pen stroke but narrower than a shadow's edge.
+    size = max(15, (min(height, width) // 40) | 1)
+    small = cv2.resize(gray, (max(1, width // 4), max(1, height // 4)), cv2.INTER_AREA)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size // 4 | 1, size // 4 | 1))
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    background = cv2.GaussianBlur(background, (0, 0), size / 8)
+    background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+    ratio = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
+    # ratio: paper ~1.0, ink well below; map [ink_level, 0.92] -> [0, 255].
+    ink_level = min(float(np.percentile(ratio, 0.5)), 0.6)
+    stretched = (ratio - ink_level) / max(0.92 - ink_level, 1e-3)
+    return np.clip(stretched * 255.0, 0, 255).astype(np.uint8)
+
+
+def find_sheet(
+    rgb: np.ndarray, *, min_area: float = 0.2, max_area: float = 0.97
+) -> np.ndarray | None:
+    """Find the corners of a sheet of paper lying in the photo.
+
+    Returns:
+        Four corners (top-left, top-right, bottom-right, bottom-left) in ``rgb`` pixels, or None
+        when no sheet stands out from its surroundings (a scan, or a photo filled by the page).
+    """
+    height, width = rgb.shape[:2]
+    scale = 500 / max(height, width)
+    small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))))
+    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    # Paper is the bright region; Otsu separates it from a darker table or wall.
+    _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(contour) / (small.shape[0] * small.shape[1])
+    if not min_area <= area <= max_area:
+        return None
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(quad) != 4:
+        return None
+    corners = _order_corners(quad.reshape(4, 2).astype(np.float64) / scale)
+    # A sheet whose corners all sit on the image border is the whole frame: nothing to flatten.
+    margin = 0.01 * max(height, width)
+    on_border = (corners[:, 0] < margin) | (corners[:, 0] > width - margin)
+    on_border |= (corners[:, 1] < margin) | (corners[:, 1] > height - margin)
+    if on_border.all():
+        return None
+    # Paper must be brighter than what surrounds it, or this is just a bright object.
+    inside = cv2.fillConvexPoly(np.zeros_like(gray), (corners * scale).astype(np.int32), 1) > 0
+    if inside.all() or gray[inside].mean() < gray[~inside].mean() + 20:
+        return None
+    return corners
+
+
+def flatten_sheet(rgb: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Warp the quadrilateral ``corners`` to an upright rectangle.
+
+    Returns:
+        The flattened image and the 3 x 3 matrix from ``rgb`` pixels to flattened pixels.
+    """
+    top_left, top_right, bottom_right, bottom_left = corners
+    width = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
+    height = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
+    width, height = max(int(round(width)), 1), max(int(round(height)), 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    warp = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    flat = cv2.warpPerspective(
+        rgb, warp, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return flat, warp.astype(np.float64)
+
+
+def _order_corners(points: np.ndarray) -> np.ndarray:
+    """Order four points as top-left, top-right, bottom-right, bottom-left."""
+    sums, diffs = points.sum(axis=1), points[:, 1] - points[:, 0]
+    return np.array(
+        [
+            points[sums.argmin()],
+            points[diffs.argmin()],
+            points[sums.argmax()],
+            points[diffs.argmax()],
+        ]
+    )
