@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import mean, median
 
 __all__ = [
     "ErrorCounts",
@@ -30,6 +31,10 @@ __all__ = [
     "cer",
     "wer",
     "total",
+    "ImageScore",
+    "score_text",
+    "summarize",
+    "summarize_by",
 ]
 
 _TYPOGRAPHIC = str.maketrans(
@@ -129,3 +134,70 @@ def total(counts: Iterable[ErrorCounts]) -> ErrorCounts:
     for item in counts:
         result = result + item
     return result
+
+
+@dataclass(frozen=True)
+class ImageScore:
+    """How well one image was read: its errors, its time and what it holds (font, kind, style)."""
+
+    image: str
+    chars: ErrorCounts
+    words: ErrorCounts
+    chars_case_sensitive: ErrorCounts
+    seconds: float
+    truth: str
+    text: str
+    groups: dict[str, str] = field(default_factory=dict)  # e.g. {"font": "caveat", "kind": "line"}
+
+    def to_dict(self) -> dict:
+        return {
+            "image": self.image,
+            **self.groups,
+            "cer": round(self.chars.rate, 6),
+            "wer": round(self.words.rate, 6),
+            "cer_case_sensitive": round(self.chars_case_sensitive.rate, 6),
+            "seconds": round(self.seconds, 4),
+            "truth": self.truth,
+            "text": self.text,
+        }
+
+
+def score_text(
+    image: str, truth: str, text: str, seconds: float, groups: dict[str, str] | None = None
+) -> ImageScore:
+    """Score one OCR reading against its truth (case-insensitive and case-sensitive CER, WER)."""
+    return ImageScore(
+        image=image,
+        chars=char_errors(truth, text),
+        words=word_errors(truth, text),
+        chars_case_sensitive=char_errors(truth, text, ignore_case=False),
+        seconds=seconds,
+        truth=truth,
+        text=text,
+        groups=dict(groups or {}),
+    )
+
+
+def summarize(scores: Sequence[ImageScore]) -> dict:
+    """Totals of a set: micro CER and WER, the mean per-image CER, and seconds per image."""
+    if not scores:
+        return {"images": 0}
+    chars = total(s.chars for s in scores)
+    return {
+        "images": len(scores),
+        "cer": round(chars.rate, 6),
+        "wer": round(total(s.words for s in scores).rate, 6),
+        "cer_case_sensitive": round(total(s.chars_case_sensitive for s in scores).rate, 6),
+        "mean_image_cer": round(mean(s.chars.rate for s in scores), 6),
+        "reference_chars": chars.reference_length,
+        "seconds_per_image_median": round(median(s.seconds for s in scores), 4),
+        "seconds_per_image_mean": round(mean(s.seconds for s in scores), 4),
+    }
+
+
+def summarize_by(scores: Sequence[ImageScore], group: str) -> dict[str, dict]:
+    """``summarize`` for each value of ``group`` (e.g. ``"font"``), sorted by that value."""
+    buckets: dict[str, list[ImageScore]] = {}
+    for score in scores:
+        buckets.setdefault(score.groups.get(group, "?"), []).append(score)
+    return {name: summarize(buckets[name]) for name in sorted(buckets)}

@@ -114,7 +114,11 @@ def clean_review_text(text: str) -> str:
     text = text.replace("<br />", " ").replace("<br>", " ").translate(_TYPOGRAPHIC)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     words = _ALLOWED.sub(" ", text).split()
-    return " ".join(w for w in words if len(w) <= _LONGEST_WORD and any(c.isalnum() for c in w))
+    return " ".join(
+        w
+        for w in words
+        if len(w) <= _LONGEST_WORD and (w in ("-", "&") or any(c.isalnum() for c in w))
+    )
 
 
 def sample_text(texts: Sequence[str], rng: np.random.Generator, kind: Kind) -> str:
@@ -588,7 +592,8 @@ def write_dataset(
     for index in range(n):
         image_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
         font = names[index % len(names)]
-        kind, style = combos[(index // len(names)) % len(combos)]
+        # Each font meets every kind and style in turn, and neighbouring images differ in both.
+        kind, style = combos[(index % len(names) + index // len(names)) % len(combos)]
         text = sample_text(texts, np.random.default_rng(image_seed), kind)
         rendered = _render(text, font, fonts[font], kind, style, image_seed)
         suffix = "jpg" if rendered.jpeg is not None else "png"
