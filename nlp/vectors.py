@@ -544,7 +544,8 @@ class WordVectors:
     def mean_cosine(self, group1: Iterable[str], group2: Iterable[str] | None = None) -> float:
         """Mean cosine over word pairs: within ``group1`` (distinct pairs), or between two groups.
 
-        Unknown words are skipped; ``nan`` when no pair is left.
+        Words are compared in their stored forms, each form once; unknown words are skipped;
+        ``nan`` when no pair is left.
         """
         first = self._unit_rows(group1)
         if group2 is None:
@@ -558,8 +559,13 @@ class WordVectors:
             return float("nan")
         return float((first @ second.T).mean())
 
+    def known_forms(self, words: Iterable[str]) -> list[str]:
+        """The stored forms of the known ``words``, each once (lemmas can merge two words)."""
+        forms = (self._form(w) for w in words)
+        return list(dict.fromkeys(f for f in forms if f is not None))
+
     def _unit_rows(self, words: Iterable[str]) -> np.ndarray:
-        forms = [f for f in (self._form(w) for w in words) if f is not None]
+        forms = self.known_forms(words)
         if not forms:
             return np.zeros((0, self.dim), dtype=np.float32)
         rows = np.stack([self.kv.get_vector(f, norm=True) for f in forms])

@@ -1,0 +1,243 @@
+"""A trained sentiment model as one object: preprocessing + vocabulary + network + explanations.
+
+A model is a folder (no pickle anywhere):
+    model.safetensors   weights of ``EmbeddingClassifier``
+    config.json         format version, ModelConfig, encoding options, labels, embedding origin
+    vocab.txt           ``inksight-vocab v1`` header, then ``token<TAB>count`` per index
+    preprocess.json     the PreprocessConfig the vocabulary was built with
+    metrics.json        validation/test scores and training time (written by training)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nlp.errors import NlpError
+from nlp.model import EmbeddingClassifier, ModelConfig
+from nlp.preprocess import PreprocessConfig, Preprocessor
+from nlp.vocab import Vocab, add_bigrams
+
+__all__ = ["LABELS", "Sentiment", "SentimentClassifier", "load_classifier", "save_classifier"]
+
+FORMAT = "inksight-model v1"
+LABELS = ("negative", "positive")
+FEW_KNOWN_SHARE = 0.5  # below this share of known words the label is flagged as shaky
+
+
+@dataclass
+class Sentiment:
+    """One review's verdict: label, the probability of that label, and the words behind it."""
+
+    label: str
+    probability: float
+    top_words: list[dict] = field(default_factory=list)  # [{"word": str, "score": float}]
+    tokens: int = 0
+    known_tokens: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SentimentClassifier:
+    """Predicts sentiment for raw texts, with per-word signed contributions."""
+
+    def __init__(
+        self,
+        model: EmbeddingClassifier,
+        vocab: Vocab,
+        preprocessor: Preprocessor,
+        *,
+        max_len: int = 400,
+        bigrams: bool = False,
+        info: dict | None = None,
+    ) -> None:
+        if model.config.vocab_size != len(vocab):
+            raise NlpError(
+                f"the vocabulary has {len(vocab)} words but the weights expect "
+                f"{model.config.vocab_size}; the model folder mixes files from different models."
+            )
+        self.model = model.eval()
+        self.vocab = vocab
+        self.preprocessor = preprocessor
+        self.max_len = max_len
+        self.bigrams = bigrams
+        self.info = info or {}
+
+    # --- prediction -------------------------------------------------------------------------
+    def classify(self, text: str, top_k: int = 8) -> Sentiment:
+        """Sentiment of one text; raises ``NlpError`` for empty or entirely unknown text."""
+        result = self.classify_many([text], top_k=top_k)[0]
+        if isinstance(result, NlpError):
+            raise result
+        return result
+
+    def classify_many(self, texts: Sequence[str], top_k: int = 8) -> list[Sentiment | NlpError]:
+        """One result per text, in order; a text that cannot be scored yields its ``NlpError``."""
+        token_lists = self.preprocessor.tokenize_many(list(texts))
+        results: list[Sentiment | NlpError | None] = [None] * len(texts)
+        batch_rows: list[int] = []
+        for i, (text, tokens) in enumerate(zip(texts, token_lists, strict=True)):
+            problem = self._problem(text, tokens)
+            if problem:
+                results[i] = NlpError(problem)
+            else:
+                batch_rows.append(i)
+        if batch_rows:
+            features = [self._features(token_lists[i]) for i in batch_rows]
+            for i, sentiment in zip(batch_rows, self._score(features, top_k), strict=True):
+                sentiment.tokens = len(token_lists[i][: self.max_len])
+                known = sum(t in self.vocab for t in token_lists[i][: self.max_len])
+                sentiment.known_tokens = known
+                if self.preprocessor.is_truncated(texts[i]):
+                    sentiment.warnings.append(
+                        f"the review is longer than {self.preprocessor.config.max_chars:,} "
+                        "characters; only its beginning was read."
+                    )
+                if known < FEW_KNOWN_SHARE * sentiment.tokens:
+                    sentiment.warnings.append(
+                        f"only {known} of {sentiment.tokens} words are known to the model; "
+                        "the label may be unreliable."
+                    )
+                results[i] = sentiment
+        return results  # type: ignore[return-value]
+
+    def _problem(self, text: str, tokens: list[str]) -> str | None:
+        if not text or not text.strip():
+            return "the review is empty."
+        if not tokens:
+            return "the review has no words left after cleaning (only stopwords or symbols)."
+        if not any(t in self.vocab for t in tokens[: self.max_len]):
+            return (
+                f"none of the review's {len(tokens)} words are in the model's vocabulary, "
+                "so no label can be given."
+            )
+        return None
+
+    def _features(self, tokens: list[str]) -> list[str]:
+        tokens = tokens[: self.max_len]
+        return add_bigrams(tokens) if self.bigrams else tokens
+
+    @torch.inference_mode()
+    def _score(self, features: list[list[str]], top_k: int) -> list[Sentiment]:
+        width = max(len(f) for f in features)
+        ids = torch.zeros((len(features), width), dtype=torch.long)
+        for row, feats in enumerate(features):
+            ids[row, : len(feats)] = torch.from_numpy(self.vocab.encode(feats).astype(np.int64))
+        probs = torch.softmax(self.model(ids), dim=-1)
+        contrib = self.model.token_contributions(ids)
+        out = []
+        for row, feats in enumerate(features):
+            p_pos = float(probs[row, 1])
+            label = LABELS[int(p_pos >= 0.5)]
+            per_word: dict[str, float] = {}
+            for pos, token in enumerate(feats):
+                score = float(contrib[row, pos])
+                if score != 0.0 and token in self.vocab:
+                    per_word[token] = per_word.get(token, 0.0) + score
+            ranked = sorted(per_word.items(), key=lambda kv: -abs(kv[1]))[:top_k]
+            out.append(
+                Sentiment(
+                    label=label,
+                    probability=round(max(p_pos, 1 - p_pos), 4),
+                    top_words=[
+                        {"word": w.replace("_", " "), "score": round(s, 4)} for w, s in ranked
+                    ],
+                )
+            )
+        return out
+
+    # --- views used by the embedding lab ----------------------------------------------------
+    def embedding_matrix(self) -> np.ndarray:
+        return self.model.embedding.weight.detach().cpu().numpy().copy()
+
+    def word_leans(self) -> np.ndarray:
+        """Each vocabulary word's signed lean (>0 towards positive): its vector times the Linear
+        weight difference, as it would count if it won every pooled dimension."""
+        weight = self.model.classifier.weight.detach()
+        lean = (weight[1] - weight[0])[: self.model.config.embed_dim]
+        return (self.model.embedding.weight.detach() @ lean).cpu().numpy()
+
+
+def save_classifier(
+    folder: str | Path,
+    model: EmbeddingClassifier,
+    vocab: Vocab,
+    preprocess_config: PreprocessConfig,
+    *,
+    max_len: int,
+    bigrams: bool,
+    info: dict | None = None,
+    metrics: dict | None = None,
+) -> Path:
+    """Write a self-describing model folder that ``load_classifier`` rebuilds exactly."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": FORMAT})
+    config = {
+        "format": FORMAT,
+        "model": model.config.to_dict(),
+        "encoding": {"max_len": max_len, "bigrams": bigrams},
+        "labels": list(LABELS),
+        **(info or {}),
+    }
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    vocab.save(folder / "vocab.txt")
+    (folder / "preprocess.json").write_text(preprocess_config.to_json() + "\n")
+    if metrics is not None:
+        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return folder
+
+
+def load_classifier(folder: str | Path) -> SentimentClassifier:
+    """Rebuild a classifier from its folder; every problem is one ``NlpError`` sentence."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NlpError(f"model folder {folder} does not exist.")
+    missing = [
+        name
+        for name in ("model.safetensors", "config.json", "vocab.txt", "preprocess.json")
+        if not (folder / name).is_file()
+    ]
+    if missing:
+        raise NlpError(f"model folder {folder} is incomplete: {', '.join(missing)} missing.")
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        preprocess = PreprocessConfig.from_dict(
+            json.loads((folder / "preprocess.json").read_text())
+        )
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
+        raise NlpError(f"model folder {folder} has a damaged config file ({error}).") from error
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise NlpError(f"{folder / 'config.json'} is not an Inksight model config ({FORMAT}).")
+    vocab = Vocab.load(folder / "vocab.txt")
+    model = EmbeddingClassifier(ModelConfig(**config["model"]))
+    try:
+        state = load_file(str(folder / "model.safetensors"))
+        model.load_state_dict(state)
+    except (SafetensorError, RuntimeError, OSError) as error:
+        raise NlpError(
+            f"the weights in {folder / 'model.safetensors'} are damaged or do not fit the config."
+        ) from error
+    encoding = config.get("encoding", {})
+    info = {k: v for k, v in config.items() if k not in ("format", "model", "encoding", "labels")}
+    return SentimentClassifier(
+        model,
+        vocab,
+        Preprocessor(preprocess),
+        max_len=int(encoding.get("max_len", 400)),
+        bigrams=bool(encoding.get("bigrams", False)),
+        info=info,
+    )

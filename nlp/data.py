@@ -1,0 +1,139 @@
+"""Splitting labelled reviews, turning tokens into index sequences, and batching them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from nlp.vocab import Vocab, add_bigrams
+
+__all__ = [
+    "SPLITS",
+    "LengthBucketSampler",
+    "SequenceDataset",
+    "collate_batch",
+    "encode_sequences",
+    "stratified_split",
+]
+
+SPLITS = ("train", "val", "test")
+
+
+def stratified_split(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 13,
+) -> np.ndarray:
+    """Assign each review to train/val/test, stratified by label.
+
+    Reviews with identical text form one group that lands on one side only, so a duplicate can
+    never leak from training into the test score. Same inputs and seed give the same split.
+    """
+    if abs(sum(fractions) - 1.0) > 1e-6 or min(fractions) < 0:
+        raise ValueError("split fractions must be non-negative and sum to 1.")
+    groups: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        groups.setdefault(" ".join(text.split()), []).append(i)
+    rng = np.random.default_rng(seed)
+    assignment = np.empty(len(texts), dtype=object)
+    for label in sorted(set(labels)):
+        members = [g for g in groups.values() if labels[g[0]] == label]
+        order = rng.permutation(len(members))
+        total = sum(len(g) for g in members)
+        bounds = np.cumsum(fractions)[:-1] * total
+        seen = 0
+        for idx in order:
+            group = members[idx]
+            side = SPLITS[int(np.searchsorted(bounds, seen, side="right"))]
+            assignment[group] = side
+            seen += len(group)
+    return assignment.astype(str)
+
+
+def encode_sequences(
+    token_lists: Sequence[Sequence[str]], vocab: Vocab, *, max_len: int = 400, bigrams: bool = False
+) -> list[np.ndarray]:
+    """Index sequences: the first ``max_len`` tokens (plus their bigrams when asked)."""
+    out = []
+    for tokens in token_lists:
+        tokens = list(tokens[:max_len])
+        out.append(vocab.encode(add_bigrams(tokens) if bigrams else tokens))
+    return out
+
+
+class SequenceDataset(Dataset):
+    """Index sequences with their labels; the lengths are the real (unpadded) token counts."""
+
+    def __init__(self, sequences: Sequence[np.ndarray], labels: Sequence[int]) -> None:
+        if len(sequences) != len(labels):
+            raise ValueError("sequences and labels differ in length.")
+        self.sequences = sequences
+        self.labels = np.asarray(labels, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+        return self.sequences[index], int(self.labels[index])
+
+
+def collate_batch(batch: Sequence[tuple[np.ndarray, int]]) -> dict[str, torch.Tensor]:
+    """Pad to the longest review in the batch (not a global maximum) with index 0."""
+    lengths = torch.tensor([len(seq) for seq, _ in batch], dtype=torch.long)
+    width = max(1, int(lengths.max())) if len(batch) else 1
+    ids = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, (seq, _) in enumerate(batch):
+        ids[row, : len(seq)] = torch.from_numpy(np.asarray(seq, dtype=np.int64))
+    labels = torch.tensor([label for _, label in batch], dtype=torch.long)
+    return {"ids": ids, "lengths": lengths, "labels": labels}
+
+
+class LengthBucketSampler(Sampler[list[int]]):
+    """Batches of similar-length reviews, so little time goes into padding.
+
+    Shuffles, cuts the order into pools of ``pool`` batches, sorts each pool by length, then
+    shuffles the batches: still random across epochs, but a batch's reviews are alike in length.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        seed: int = 13,
+        pool: int = 50,
+    ) -> None:
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.pool = pool
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            yield from (
+                order[i : i + self.batch_size].tolist()
+                for i in range(0, len(order), self.batch_size)
+            )
+            return
+        order = self.rng.permutation(len(self.lengths))
+        span = self.batch_size * self.pool
+        batches = []
+        for start in range(0, len(order), span):
+            chunk = order[start : start + span]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches += [
+                chunk[i : i + self.batch_size].tolist()
+                for i in range(0, len(chunk), self.batch_size)
+            ]
+        for index in self.rng.permutation(len(batches)):
+            yield batches[index]

@@ -1,0 +1,99 @@
+"""Lightning wrappers: the training loop around ``EmbeddingClassifier`` and the data it eats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.nn import functional as F
+from torch.utils.data import DataLoader
+
+from nlp.data import LengthBucketSampler, SequenceDataset, collate_batch
+from nlp.model import EmbeddingClassifier, ModelConfig
+
+__all__ = ["SentimentModule", "SentimentDataModule"]
+
+
+class SentimentModule(pl.LightningModule):
+    """Trains an ``EmbeddingClassifier``; logs ``train/loss``, ``val/loss``, ``val/acc``, ``test/acc``."""
+
+    def __init__(
+        self,
+        model_config: dict,
+        lr: float = 3e-3,
+        weight_decay: float = 0.0,
+        freeze_embeddings: bool = False,
+        trainable_rows: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["trainable_rows"])
+        self.model = EmbeddingClassifier(ModelConfig(**model_config))
+        self._row_mask: torch.Tensor | None = None
+        if freeze_embeddings and trainable_rows:
+            # Frozen pretrained rows, but words without a pretrained vector may still learn.
+            mask = torch.zeros(self.model.config.vocab_size, 1)
+            mask[list(trainable_rows)] = 1.0
+            self._row_mask = mask
+            self.model.embedding.weight.register_hook(lambda grad: grad * self._row_mask)
+        elif freeze_embeddings:
+            self.model.embedding.weight.requires_grad_(False)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.model(ids)
+
+    def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
+        logits = self.model(batch["ids"])
+        loss = F.cross_entropy(logits, batch["labels"])
+        acc = (logits.argmax(dim=-1) == batch["labels"]).float().mean()
+        on_step = stage == "train"
+        size = len(batch["labels"])
+        self.log(
+            f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, batch_size=size
+        )
+        self.log(f"{stage}/acc", acc, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
+        return loss
+
+    def training_step(self, batch, batch_idx):  # noqa: ARG002
+        return self._step(batch, "train")
+
+    def validation_step(self, batch, batch_idx):  # noqa: ARG002
+        self._step(batch, "val")
+
+    def test_step(self, batch, batch_idx):  # noqa: ARG002
+        self._step(batch, "test")
+
+    def configure_optimizers(self):
+        params = [p for p in self.parameters() if p.requires_grad]
+        return torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+
+
+class SentimentDataModule(pl.LightningDataModule):
+    """Holds the three encoded splits and serves shuffled (train) or ordered (val/test) batches."""
+
+    def __init__(
+        self,
+        splits: dict[str, tuple[Sequence[np.ndarray], Sequence[int]]],
+        batch_size: int = 64,
+        seed: int = 13,
+    ) -> None:
+        super().__init__()
+        self.datasets = {name: SequenceDataset(*data) for name, data in splits.items()}
+        self.batch_size = batch_size
+        self.seed = seed
+
+    def _loader(self, name: str, shuffle: bool) -> DataLoader:
+        dataset = self.datasets[name]
+        lengths = [len(seq) for seq in dataset.sequences]
+        sampler = LengthBucketSampler(lengths, self.batch_size, shuffle=shuffle, seed=self.seed)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_batch)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)

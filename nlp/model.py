@@ -1,0 +1,100 @@
+"""The seed architecture: Embedding -> global pooling over the real tokens -> (dropout) -> Linear."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import torch
+from torch import nn
+
+from nlp.errors import NlpError
+
+__all__ = ["ModelConfig", "EmbeddingClassifier", "Pooling"]
+
+Pooling = Literal["max", "mean", "max+mean"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of the network; stored in every model folder's config.json."""
+
+    vocab_size: int = field(default=30_000, metadata={"help": "Rows of the Embedding matrix."})
+    embed_dim: int = field(default=128, metadata={"help": "Embedding dimension."})
+    pooling: Pooling = field(
+        default="max", metadata={"help": "How token vectors become one review vector."}
+    )
+    dropout: float = field(default=0.3, metadata={"help": "Dropout before the Linear layer."})
+    init_std: float = field(
+        default=0.01,
+        metadata={"help": "Std of the Embedding init; PyTorch's N(0,1) default trains badly here."},
+    )
+    num_classes: int = 2
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 3 or self.embed_dim < 1:
+            raise NlpError("vocab_size must be >= 3 and embed_dim >= 1.")
+        if self.pooling not in ("max", "mean", "max+mean"):
+            raise NlpError(f"pooling must be max, mean or max+mean, not {self.pooling!r}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise NlpError("dropout must be in [0, 1).")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class EmbeddingClassifier(nn.Module):
+    """Embedding -> pooling -> Linear. Index 0 is padding and never takes part in pooling."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embed_dim, padding_idx=0)
+        nn.init.normal_(self.embedding.weight, std=config.init_std)
+        with torch.no_grad():
+            self.embedding.weight[0].zero_()
+        self.dropout = nn.Dropout(config.dropout)
+        width = config.embed_dim * (2 if config.pooling == "max+mean" else 1)
+        self.classifier = nn.Linear(width, config.num_classes)
+
+    def pool(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Pooled review vectors [B, width] and, for max pooling, the winning position per dim."""
+        mask = ids.ne(0).unsqueeze(-1)  # [B, T, 1]
+        vectors = self.embedding(ids)  # [B, T, D]
+        parts, winners = [], None
+        if self.config.pooling in ("max", "max+mean"):
+            masked = vectors.masked_fill(~mask, float("-inf"))
+            pooled, winners = masked.max(dim=1)
+            # A review with no known token at all pools to zeros instead of -inf.
+            parts.append(torch.where(torch.isinf(pooled), torch.zeros_like(pooled), pooled))
+        if self.config.pooling in ("mean", "max+mean"):
+            counts = mask.sum(dim=1).clamp(min=1)
+            parts.append((vectors * mask).sum(dim=1) / counts)
+        return torch.cat(parts, dim=-1), winners
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        pooled, _ = self.pool(ids)
+        return self.classifier(self.dropout(pooled))
+
+    @torch.no_grad()
+    def token_contributions(self, ids: torch.Tensor) -> torch.Tensor:
+        """Each position's signed push towards 'positive' in logit units, shape [B, T].
+
+        Exact for max pooling: each dimension's maximum comes from one token, so the logit
+        difference splits into per-token parts. Mean pooling splits it evenly by construction.
+        """
+        weight = self.classifier.weight  # [C, width]
+        lean = weight[1] - weight[0]
+        dim = self.config.embed_dim
+        mask = ids.ne(0)
+        vectors = self.embedding(ids)
+        contrib = torch.zeros(ids.shape, dtype=vectors.dtype)
+        pooled, winners = self.pool(ids)
+        if winners is not None:
+            per_dim = pooled[:, :dim] * lean[:dim]  # [B, D]
+            contrib.scatter_add_(1, winners, per_dim)
+        if self.config.pooling in ("mean", "max+mean"):
+            offset = dim if self.config.pooling == "max+mean" else 0
+            counts = mask.sum(dim=1, keepdim=True).clamp(min=1)
+            contrib += (vectors @ lean[offset : offset + dim]) * mask / counts
+        return contrib * mask

@@ -1,0 +1,58 @@
+"""The ``inksight`` command line: one sub-command module per capability, options generated from configs.
+
+Each module in ``ui/commands`` exposes ``register(subparsers)``, which adds its sub-commands and sets
+``func(args) -> int`` on each. Errors a user can fix become one sentence on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+__all__ = ["main", "build_parser"]
+
+# One entry per file in ui/commands; the order is the order of `inksight --help`.
+COMMAND_MODULES = ("train", "predict", "ocr", "embeddings", "lab")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inksight",
+        description="Handwritten movie reviews to text and sentiment, and a word-embedding lab.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"ui.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from pipelines.errors import USER_ERRORS
+
+    try:
+        return int(args.func(args) or 0)
+    except USER_ERRORS as error:
+        print(f"inksight: error: {_one_sentence(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("inksight: interrupted; finished work is kept.", file=sys.stderr)
+        return 130
+
+
+def _one_sentence(error: BaseException) -> str:
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"no such file or folder: {error.filename}"
+    if isinstance(error, PermissionError) and error.filename:
+        return f"permission denied: {error.filename}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"the input is not UTF-8 text ({error.reason} at byte {error.start})."
+    return str(error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
