@@ -35,6 +35,19 @@ def dictionary_path() -> Path:
     return Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
 
 
+@functools.cache
+def _load_symspell(path: str):
+    """Index a frequency list once per process: it takes a few seconds and is shared by all."""
+    from symspellpy import SymSpell
+
+    symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+    if not symspell.load_dictionary(path, term_index=0, count_index=1):
+        from ocr.errors import OcrError
+
+        raise OcrError(f"Cannot read the word list {path}; reinstall symspellpy.")
+    return symspell
+
+
 class Lexicon:
     """Corrects words that are in no vocabulary to a close dictionary word.
 
@@ -47,14 +60,7 @@ class Lexicon:
     def __init__(
         self, extra_words: Iterable[str] | Mapping[str, int] = (), dictionary: Path | None = None
     ) -> None:
-        from symspellpy import SymSpell
-
-        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-        path = Path(dictionary) if dictionary is not None else dictionary_path()
-        if not self._symspell.load_dictionary(str(path), term_index=0, count_index=1):
-            from ocr.errors import OcrError
-
-            raise OcrError(f"Cannot read the word list {path}; reinstall symspellpy.")
+        self._symspell = _load_symspell(str(dictionary or dictionary_path()))
         counts = extra_words if isinstance(extra_words, Mapping) else dict.fromkeys(extra_words, 1)
         self._extra: dict[str, int] = {}
         for word, count in counts.items():
@@ -64,7 +70,7 @@ class Lexicon:
     @classmethod
     @functools.cache
     def load(cls) -> Lexicon:
-        """The English-only lexicon, built once per process (loading takes a second or two)."""
+        """The English-only lexicon, built once per process."""
         return cls()
 
     def is_known(self, word: str) -> bool:
