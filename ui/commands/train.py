@@ -1,0 +1,77 @@
+"""`inksight train` and `inksight evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from pipelines.config import TrainConfig
+from ui.config_args import add_config_arguments, config_from_args
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser(
+        "train",
+        help="train a sentiment model (Embedding -> max pool -> Linear)",
+        description="Train the embedding classifier and write a self-describing model folder.",
+    )
+    train.add_argument(
+        "--default",
+        action="store_true",
+        help="(re)build the default model in the cache with the default settings",
+    )
+    train.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    add_config_arguments(train, TrainConfig)
+    train.set_defaults(func=_train)
+
+    evaluate = subparsers.add_parser("evaluate", help="score a model on the held-out test split")
+    evaluate.add_argument("--model", help="model folder (default: the default model)")
+    evaluate.add_argument("--data", help="data file or aclImdb folder (default: IMDB)")
+    evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.set_defaults(func=_evaluate)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from pipelines.models import ensure_default_model
+    from pipelines.train import train_main
+
+    if args.default:
+        folder = ensure_default_model(rebuild=True)
+        metrics = json.loads((folder / "metrics.json").read_text())
+    else:
+        config = config_from_args(TrainConfig, args)
+        metrics = train_main(config)
+        folder = config.out or "the default model folder"
+    if args.json:
+        print(json.dumps(metrics))
+        return 0
+    print(f"Model written to {folder}")
+    print(f"  validation accuracy {metrics['val']['accuracy']:.4f}  F1 {metrics['val']['f1']:.4f}")
+    if "test" in metrics:
+        print(
+            f"  test accuracy       {metrics['test']['accuracy']:.4f}  F1 {metrics['test']['f1']:.4f}"
+        )
+    print(
+        f"  best epoch {metrics['best_epoch']} of {metrics['epochs_run']}, "
+        f"training {metrics['train_seconds']:.0f} s, vocabulary {metrics['vocab_size']:,} tokens"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from pipelines.models import ensure_default_model
+    from pipelines.train import evaluate_model
+
+    metrics = evaluate_model(args.model or ensure_default_model(), args.data, args.split)
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        (tn, fp), (fn, tp) = metrics["confusion_matrix"]["matrix"]
+        print(
+            f"{args.split} accuracy {metrics['accuracy']:.4f}  F1 {metrics['f1']:.4f}  (n={metrics['n']})"
+        )
+        print(f"confusion: true neg -> {tn} neg / {fp} pos; true pos -> {fn} neg / {tp} pos")
+    return 0
