@@ -1,0 +1,63 @@
+"""Shared fixtures: an isolated Inksight cache, a tiny review set and a tiny trained model.
+
+Every test run gets its own ``INKSIGHT_HOME``, so tests never read or write the user's cache and
+never find (or train) the real default model by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+POSITIVE_WORDS = ["great", "wonderful", "excellent", "amazing", "superb", "delightful", "brilliant"]
+NEGATIVE_WORDS = ["awful", "terrible", "boring", "dreadful", "horrible", "dull", "worst"]
+NEUTRAL_WORDS = ["movie", "film", "plot", "actor", "scene", "story", "camera", "ending", "director"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def inksight_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("inksight-home")
+    os.environ["INKSIGHT_HOME"] = str(home)
+    os.environ.pop("INKSIGHT_MODEL", None)
+    os.environ.pop("INKSIGHT_ALLOW_DOWNLOAD", None)
+    return home
+
+
+def make_reviews(n: int = 240, seed: int = 0) -> pd.DataFrame:
+    """Separable toy reviews: positive ones use praise words, negative ones complaints."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = i % 2
+        mood = POSITIVE_WORDS if label else NEGATIVE_WORDS
+        words = rng.sample(NEUTRAL_WORDS, 4) + rng.sample(mood, 2)
+        rng.shuffle(words)
+        rows.append({"text": "The " + " ".join(words) + ".<br />Really.", "label": label})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def tiny_reviews_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "reviews.csv"
+    make_reviews().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_reviews_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small model trained in seconds on the toy reviews (plumbing, not quality)."""
+    from pipelines.config import TrainConfig
+    from pipelines.train import train_main
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    train_main(
+        TrainConfig(
+            out=out, data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6, batch_size=16,
+            lr=0.02, min_freq=1, progress=False,
+        )
+    )  # fmt: skip
+    return out
