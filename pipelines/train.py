@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -87,6 +88,8 @@ def _predict(
 def train_main(config: TrainConfig) -> dict:
     """Train one model and write its folder; returns the metrics written to ``metrics.json``."""
     started = time.perf_counter()
+    # Lightning's start-up notes (GPU/TPU availability, tips) are noise in a CLI.
+    logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
     pl.seed_everything(config.seed, verbose=False)
     out = Path(config.out) if config.out else default_model_dir()
     preprocess = PreprocessConfig(keep_negations=config.keep_negations)

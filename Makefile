@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.inksight-installed
+
+.PHONY: install demo test test-fast bench lint format clean
+
+install: $(STAMP)
+
+# Re-runs only when the dependencies change. torch goes first, pinned: it is a CPU wheel on
+# local disk, and letting another package pull an unpinned torch fetches a multi-GB CUDA build.
+$(STAMP): pyproject.toml scripts/install_system.sh scripts/install_fonts.sh
+	bash scripts/install_system.sh
+	bash scripts/install_fonts.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/inksight demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not real_assets and not browser and not ray"
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts benchmarks/results
