@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ __all__ = [
     "word2vec_vectors",
     "train_word2vec",
     "model_leans",
+    "leans_for",
+    "plot_set",
     "CompareRow",
     "compare",
     "SetBenchmark",
@@ -153,10 +156,15 @@ def _default_model_dir() -> Path:
 
 def _lemmatizer(preprocess_json: Path) -> Callable[[str], str]:
     """Turn a user's word into the classifier's token: lemma, lower-case; 'not good' -> 'not_good'."""
+    return _lemmatizer_for(preprocess_json.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _lemmatizer_for(config_json: str) -> Callable[[str], str]:
+    # Cached per config: spaCy's lookup tables take seconds to load.
     from nlp.preprocess import PreprocessConfig, Preprocessor
 
-    config = PreprocessConfig.from_dict(json.loads(preprocess_json.read_text(encoding="utf-8")))
-    preprocessor = Preprocessor(config)
+    preprocessor = Preprocessor(PreprocessConfig.from_dict(json.loads(config_json)))
 
     @lru_cache(maxsize=4096)
     def normalize(word: str) -> str:
@@ -230,13 +238,13 @@ def word2vec_vectors(config: Word2VecConfig | None = None) -> WordVectors:
     if not fast.is_file():
         from pipelines.data import tokenized_split
 
-        print("Training word2vec on the IMDB training reviews (once; cached)...", flush=True)
+        print("Training word2vec on the IMDB training reviews (once; cached)...", file=sys.stderr)
         started = time.perf_counter()
         kv = train_word2vec(tokenized_split("train", preprocess), config)
         save_word2vec_text(kv, fast.with_suffix(".w2v.txt"))
         save_fast(kv, fast)
         preprocess_json.write_text(preprocess.to_json())
-        print(f"word2vec trained in {time.perf_counter() - started:.0f} s.", flush=True)
+        print(f"word2vec trained in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
     return WordVectors(load_fast(fast), "word2vec", _lemmatizer(preprocess_json))
 
 
@@ -399,7 +407,9 @@ def benchmark(
 # --------------------------------------------------------------------------------------------
 
 
-def leans_for(wv: WordVectors, words: Sequence[str], model_dir: str | Path | None = None):
+def leans_for(
+    wv: WordVectors, words: Sequence[str], model_dir: str | Path | None = None
+) -> dict[str, float]:
     """The classifier's lean for each of ``words`` of ``wv`` (other sets map through the model's
     lemmatizer: GloVe's "movies" takes the lean of the model's "movie")."""
     folder = Path(model_dir) if model_dir else _default_model_dir()
@@ -416,13 +426,14 @@ def plot_set(
     top: int = 300,
     model_dir: str | Path | None = None,
     with_leans: bool = True,
+    leans: dict[str, float] | None = None,
 ):
     """PCA picture of ``wv``'s ``top`` most frequent words (PNG or HTML by suffix), coloured by
-    the classifier's lean; returns ``nlp.plots.PlotResult``."""
+    the classifier's lean (computed here unless ``leans`` is given); returns
+    ``nlp.plots.PlotResult``."""
     from nlp.plots import NEGATIVE, POSITIVE, plot_embeddings
 
-    leans = None
-    if with_leans:
+    if with_leans and leans is None:
         words = wv.top_words(top) + wv.known_forms(POSITIVE + NEGATIVE)
         leans = leans_for(wv, words, model_dir)
-    return plot_embeddings(wv, out, top=top, leans=leans)
+    return plot_embeddings(wv, out, top=top, leans=leans if with_leans else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pipelines.embeddings import (
     CompareRow,
     benchmark_set,
     compare,
+    leans_for,
     open_vectors,
     plot_set,
 )
@@ -268,13 +270,16 @@ def build_embedding_sections(
         wv = open_vectors(name, model_dir)
         opened.append(wv)
         stem = figures / f"pca_{wv.name}"
-        png = plot_set(wv, stem.with_suffix(".png"), top, model_dir)
-        page = plot_set(wv, stem.with_suffix(".html"), top, model_dir)
+        words = wv.top_words(top) + wv.known_forms(POSITIVE + NEGATIVE)
+        leans = leans_for(wv, words, model_dir)
+        png = plot_set(wv, stem.with_suffix(".png"), top, leans=leans)
+        page = plot_set(wv, stem.with_suffix(".html"), top, leans=leans)
         plots.append((png, page))
         measures.append(cluster_measure(wv))
         scores.append(benchmark_set(wv))
         if progress:
-            print(f"  {wv.name}: pictures and benchmark in {time.perf_counter() - started:.1f} s")
+            seconds = time.perf_counter() - started
+            print(f"  {wv.name}: pictures and benchmark in {seconds:.1f} s", file=sys.stderr)
     result = BenchmarkResult(
         scores, scores[0].analogy.restrict_vocab, sum(s.seconds for s in scores)
     )
