@@ -34,12 +34,15 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr.errors import OcrError
 
 __all__ = [
+    "BLANKS",
     "EXAMPLE_REVIEWS",
+    "PAPERS",
     "Kind",
     "Style",
     "SynthLine",
     "SynthSample",
     "clean_review_text",
+    "render_blank",
     "render_text",
     "sample_text",
     "write_dataset",
@@ -47,6 +50,18 @@ __all__ = [
 
 Kind = Literal["line", "page"]
 Style = Literal["clean", "photo"]
+PAPERS = ("white", "cream", "lined", "squared")
+# Images with no writing at all, on which a reader must find nothing.
+BLANKS = (
+    "white",
+    "lined",
+    "squared",
+    "white-photo",
+    "lined-photo",
+    "squared-photo",
+    "noise",
+    "wall",
+)
 
 # Short reviews for tests and the web app's examples: (text, label).
 EXAMPLE_REVIEWS: tuple[tuple[str, str], ...] = (
@@ -295,9 +310,9 @@ class _Layout:
     margin: int
 
 
-def _paper(layout: _Layout, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+def _paper(layout: _Layout, rng: np.random.Generator, kind: str | None = None) -> np.ndarray:
     """A sheet as float RGB 0..255: white or cream, plain, lined or squared, with a little grain."""
-    kind = str(rng.choice(["white", "cream", "lined", "squared"]))
+    kind = kind or str(rng.choice(PAPERS))
     if kind == "cream" or rng.random() < 0.25:
         colour = np.array([248, 241, 222]) + rng.normal(0, 3, 3)
     else:
@@ -321,7 +336,7 @@ def _paper(layout: _Layout, rng: np.random.Generator) -> tuple[np.ndarray, str]:
             sheet[y : y + 1] = sheet[y : y + 1] * 0.5 + rule * 0.5
         for x in range(int(rng.integers(cell)), width, cell):
             sheet[:, x : x + 1] = sheet[:, x : x + 1] * 0.5 + rule * 0.5
-    return sheet, kind
+    return sheet
 
 
 def _ink(sheet: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -506,7 +521,7 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
         )
         texts.append(" ".join(text.split()[i] for i in line))
 
-    sheet, _paper_kind = _paper(layout, rng)
+    sheet = _paper(layout, rng)
     sheet = _ink(sheet, page, rng)
     if style == "clean":
         sheet += rng.normal(0, 1.2, sheet.shape)  # scanner noise
@@ -525,6 +540,37 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
         else Image.fromarray(pixels.astype(np.uint8))
     )
     return _Rendered(SynthSample(image, lines, font_name, kind, style, seed), jpeg)
+
+
+def render_blank(kind: str, seed: int = 0) -> Image.Image:
+    """An image with no writing: paper (clean or photographed), random noise, or a wall.
+
+    Args:
+        kind: one of ``BLANKS``: a paper (``white``, ``lined``, ``squared``), optionally with
+            ``-photo`` (the sheet photographed on a table), ``noise`` or ``wall``.
+        seed: the same seed gives the same image.
+    """
+    if kind not in BLANKS:
+        raise OcrError(f"Unknown blank image kind {kind!r}; choose one of {', '.join(BLANKS)}.")
+    rng = np.random.default_rng(seed)
+    width, height = int(rng.integers(700, 1300)), int(rng.integers(700, 1400))
+    if kind == "noise":  # sensor noise over a random grey, as from a photo of nothing
+        pixels = rng.normal(rng.uniform(60, 200), rng.uniform(10, 50), (height, width, 3))
+    elif kind == "wall":  # plaster: blotches at several scales, fine grain, uneven light
+        colour = np.array([215, 205, 185]) * rng.uniform(0.6, 1.05)
+        blotches = sum(_smooth_noise(rng, height, width, cell) * 6 for cell in (120, 30, 6))
+        pixels = colour * _lighting(rng, height, width)[..., None] + blotches[..., None]
+        pixels = pixels + rng.normal(0, 3, pixels.shape)
+    else:
+        paper, _, photo = kind.partition("-")
+        pitch = int(rng.integers(60, 100))
+        layout = _Layout(width, height, [int(rng.integers(80, 160))], pitch, pitch)
+        pixels = _paper(layout, rng, "white" if paper == "white" else paper)
+        if photo:
+            pixels, _, jpeg = _photograph(pixels, rng, "page")
+            return Image.open(io.BytesIO(jpeg)).convert("RGB")
+        pixels = pixels + rng.normal(0, 1.2, pixels.shape)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 def render_text(

@@ -1,0 +1,304 @@
+"""OCR accuracy on handwriting in fonts held out from all tuning.
+
+Renders synthetic handwriting in the HELD-OUT fonts (``ocr.fonts.HELD_OUT_FONTS``) as clean scans and
+phone photos, single lines and whole pages, and reads every image in the same run with:
+
+* the shipped engine (rapidocr as tuned in ``ocr/engines/rapidocr.py``), and
+* raw rapidocr at its default settings (``RapidOCR()``), the baseline.
+
+Then, on a subset of the same images, CER per tuning step: a chain from raw rapidocr towards the
+shipped engine, and the shipped engine with one step switched off at a time; and the optional
+lexicon correction on top of the shipped readings (English list alone, and English plus a review
+vocabulary built from other reviews than the ones written). Last, 20 images with no writing (blank,
+lined and squared paper, photographed or not, noise, a wall): every engine must find zero lines.
+
+Targets: CER <= 0.03 on clean scans and <= 0.06 on phone photos, lines and pages alike.
+CER/WER are case-insensitive (see ``ocr/metrics.py``). Timings are noisy on a shared 2-core box.
+
+    python benchmarks/bench_ocr_accuracy.py            # ~8 minutes on an idle 2-core machine
+    python benchmarks/bench_ocr_accuracy.py --quick    # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocr.fonts import HELD_OUT_FONTS  # noqa: E402
+from ocr.lexicon import Lexicon  # noqa: E402
+from ocr.metrics import ImageScore, score_text, summarize  # noqa: E402
+from ocr.reader import read_image  # noqa: E402
+from ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
+from ocr.types import Line, OcrResult  # noqa: E402
+from pipelines.errors import AssetError  # noqa: E402
+from pipelines.ocr_jobs import (  # noqa: E402
+    build_ocr_engine,
+    resolve_fonts,
+    review_texts,
+    score_images,
+)
+
+RESULTS = ROOT / "benchmarks" / "results"
+TARGETS = {"clean": 0.03, "photo": 0.06}
+SUBSETS = [(kind, style) for kind in ("line", "page") for style in ("clean", "photo")]
+
+# One step of the shipped engine switched off at a time: (name, engine options).
+ABLATION = [
+    ("detector sizing as rapidocr's default (shortest side >= 736)",
+     {"detector": {"limit_type": "min", "limit_side_len": 736}}),
+    ("no character set restriction", {"charset": None}),
+    ("no sheet flattening", {"flatten": False}),
+    ("no light/contrast normalisation", {"normalise": False}),
+    ("no confidence filter", {"min_confidence": 0.0}),
+]  # fmt: skip
+# Raw rapidocr moved towards the shipped engine one step at a time: (name, RapidOCR params).
+RAW_CHAIN = [
+    ("rapidocr defaults", {}),
+    ("+ no 0/180 orientation classifier", {"Global.use_cls": False}),
+    ("+ detector longest side 960", {
+        "Global.use_cls": False, "Det.limit_type": "max", "Det.limit_side_len": 960}),
+]  # fmt: skip
+
+
+class RawRapidOCR:
+    """rapidocr's own pipeline with the given params (none: its defaults), as an engine."""
+
+    def __init__(self, params: dict | None = None, name: str = "rapidocr-defaults") -> None:
+        from rapidocr import RapidOCR
+
+        self._ocr = RapidOCR(params={"Global.log_level": "error", **(params or {})})
+        self.name = name
+
+    def read(self, source) -> OcrResult:
+        start = time.perf_counter()
+        output = self._ocr(read_image(source))  # the one image reader; rapidocr takes PIL RGB
+        lines = [
+            Line(text=text, confidence=float(score), box=[[float(x), float(y)] for x, y in box])
+            for text, score, box in zip(
+                output.txts or (), output.scores or (), output.boxes if output.txts else (),
+                strict=True,
+            )
+        ]  # fmt: skip
+        return OcrResult.from_lines(lines, engine=self.name, seconds=time.perf_counter() - start)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=24, help="Line images per style.")
+    parser.add_argument("--pages", type=int, default=8, help="Page images per style.")
+    parser.add_argument(
+        "--ablation-lines", type=int, default=8, help="Line images per style for the steps."
+    )
+    parser.add_argument(
+        "--ablation-pages", type=int, default=3, help="Page images per style for the steps."
+    )
+    parser.add_argument("--blank", type=int, default=20, help="Images without writing.")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--quick", action="store_true", help="4 lines + 1 page per style.")
+    parser.add_argument("--no-ablation", action="store_true", help="Skip the per-step CER.")
+    parser.add_argument("--trocr-model", default=None, help="Also measure this TrOCR model.")
+    parser.add_argument("--out", type=Path, default=RESULTS / "ocr_accuracy.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.lines, args.pages, args.ablation_lines, args.ablation_pages = 4, 1, 2, 1
+        args.blank = min(args.blank, 8)
+    return args
+
+
+def _render_sets(folder: Path, args: argparse.Namespace, texts: list[str]) -> list[dict]:
+    fonts = resolve_fonts(["held-out"])
+    missing = sorted(set(HELD_OUT_FONTS) - set(fonts))
+    if missing:
+        raise AssetError(
+            f"held-out fonts missing: {', '.join(missing)}; run scripts/install_fonts.sh."
+        )
+    records = []
+    for number, (kind, style) in enumerate(SUBSETS):
+        count = args.lines if kind == "line" else args.pages
+        subset = folder / f"{kind}-{style}"
+        for record in write_dataset(
+            subset, texts, fonts, count, kinds=(kind,), styles=(style,), seed=args.seed + number
+        ):
+            record["image"] = f"{kind}-{style}/{record['image']}"
+            record["index"] = len([r for r in records if (r["kind"], r["style"]) == (kind, style)])
+            records.append(record)
+    return records
+
+
+def _by_subset(scores: list[ImageScore]) -> dict[str, dict]:
+    table = {}
+    for kind, style in SUBSETS:
+        chosen = [s for s in scores if (s.groups["kind"], s.groups["style"]) == (kind, style)]
+        if chosen:
+            table[f"{kind}/{style}"] = summarize(chosen)
+    return table
+
+
+def _report(scores: list[ImageScore]) -> dict:
+    return {"overall": summarize(scores), "by_subset": _by_subset(scores)}
+
+
+def _review_vocabulary(texts: list[str], min_count: int = 3) -> dict[str, int]:
+    counts = Counter(
+        word.lower()
+        for text in texts
+        for word in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", text.replace("<br />", " "))
+    )
+    return {word: count for word, count in counts.items() if count >= min_count}
+
+
+def _rescore(scores: list[ImageScore], correct) -> list[ImageScore]:
+    return [score_text(s.image, s.truth, correct(s.text), s.seconds, s.groups) for s in scores]
+
+
+def _blank_test(engines: dict, count: int, seed: int) -> dict:
+    images = [render_blank(BLANKS[i % len(BLANKS)], seed + i) for i in range(count)]
+    result = {"images": count, "kinds": [BLANKS[i % len(BLANKS)] for i in range(count)]}
+    for name, engine in engines.items():
+        readings = [engine.read(image) for image in images]
+        with_lines = [
+            {"kind": result["kinds"][i], "text": r.text} for i, r in enumerate(readings) if r.lines
+        ]
+        result[name] = {
+            "images_with_lines": len(with_lines),
+            "lines": sum(len(r.lines) for r in readings),
+            "examples": with_lines[:5],
+        }
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = _parse(argv)
+    started = time.perf_counter()
+    texts = review_texts()
+    written, vocabulary_texts = texts[0::2], texts[1::2]  # never correct with the text written
+    data = RESULTS / "ocr_accuracy_data"
+    records = _render_sets(data, args, written)
+    print(f"rendered {len(records)} held-out images in {time.perf_counter() - started:.0f} s")
+
+    engines = {"shipped": build_ocr_engine("rapidocr"), "raw rapidocr": RawRapidOCR()}
+    skipped = {}
+    try:
+        engines["trocr"] = build_ocr_engine("trocr", args.trocr_model)
+    except AssetError as error:
+        skipped["trocr"] = str(error)
+    scores = {}
+    for name, engine in engines.items():
+        tick = time.perf_counter()
+        scores[name] = score_images(engine, data, records)
+        print(f"{name}: {len(records)} images in {time.perf_counter() - tick:.0f} s")
+
+    result: dict = {
+        "held_out_fonts": list(HELD_OUT_FONTS),
+        "images": {
+            f"{k}/{s}": sum(1 for r in records if (r["kind"], r["style"]) == (k, s))
+            for k, s in SUBSETS
+        },  # fmt: skip
+        "seed": args.seed,
+        "note": "CER/WER case-insensitive, whitespace collapsed; totals = edits / reference chars.",
+        "engines": {name: _report(s) for name, s in scores.items()},
+        "skipped_engines": skipped,
+        "targets": {},
+    }
+    for kind, style in SUBSETS:
+        key = f"{kind}/{style}"
+        cer = result["engines"]["shipped"]["by_subset"][key]["cer"]
+        result["targets"][key] = {
+            "cer": cer,
+            "target": TARGETS[style],
+            "met": cer <= TARGETS[style],
+        }
+
+    lexicons = {
+        "shipped + lexicon (English)": Lexicon(),
+        "shipped + lexicon (English + reviews)": Lexicon(_review_vocabulary(vocabulary_texts)),
+    }
+    result["lexicon"] = {
+        name: _report(_rescore(scores["shipped"], lexicon.correct_text))
+        for name, lexicon in lexicons.items()
+    }
+
+    if not args.no_ablation:
+        result["steps"] = _steps(args, data, records, scores)
+    result["blank"] = _blank_test(engines, args.blank, args.seed)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    _print_summary(result)
+    print(f"wrote {args.out}")
+    return result
+
+
+def _steps(args, data: Path, records: list[dict], scores: dict) -> dict:
+    """CER of each tuning step on a subset of the same images."""
+    subset = [
+        r
+        for r in records
+        if r["index"] < (args.ablation_lines if r["kind"] == "line" else args.ablation_pages)
+    ]
+    names = {r["image"] for r in subset}
+    shipped = [s for s in scores["shipped"] if s.image in names]
+    steps = {"images": len(subset), "chain from raw rapidocr": [], "shipped minus one step": []}
+    for name, params in RAW_CHAIN:
+        engine_scores = (
+            [s for s in scores["raw rapidocr"] if s.image in names]
+            if not params
+            else score_images(RawRapidOCR(params, name), data, subset)
+        )
+        steps["chain from raw rapidocr"].append({"step": name, **_report(engine_scores)})
+        print(f"step {name}: done")
+    steps["chain from raw rapidocr"].append(
+        {"step": "= shipped engine (own crops, line grouping, preprocessing)", **_report(shipped)}
+    )
+    steps["shipped minus one step"].append({"step": "shipped (all steps)", **_report(shipped)})
+    for name, options in ABLATION:
+        try:
+            engine = build_ocr_engine("rapidocr", **options)
+        except TypeError as error:  # an option this engine does not offer
+            steps["shipped minus one step"].append({"step": name, "skipped": str(error)})
+            continue
+        report = _report(score_images(engine, data, subset))
+        steps["shipped minus one step"].append({"step": name, **report})
+        print(f"step {name}: done")
+    return steps
+
+
+def _print_summary(result: dict) -> None:
+    print("\nCER on held-out fonts (case-insensitive)")
+    engines = list(result["engines"]) + list(result["lexicon"])
+    reports = {**result["engines"], **result["lexicon"]}
+    print(f"{'subset':<14}{'target':>8}" + "".join(f"{name[:24]:>26}" for name in engines))
+    for key, target in result["targets"].items():
+        row = "".join(f"{reports[e]['by_subset'][key]['cer']:>26.4f}" for e in engines)
+        print(f"{key:<14}{target['target']:>8.2f}{row}   {'met' if target['met'] else 'NOT MET'}")
+    row = "".join(f"{reports[e]['overall']['cer']:>26.4f}" for e in engines)
+    print(f"{'all':<14}{'':>8}{row}")
+    row = "".join(
+        f"{result['engines'][e]['overall']['seconds_per_image_median']:>26.2f}"
+        for e in result["engines"]
+    )
+    print(f"{'s/image (med)':<14}{'':>8}{row}")
+    if "steps" in result:
+        print(f"\nCER per step ({result['steps']['images']} of the same images)")
+        for section in ("chain from raw rapidocr", "shipped minus one step"):
+            print(f"  {section}")
+            for step in result["steps"][section]:
+                cer = step["overall"]["cer"] if "overall" in step else float("nan")
+                print(f"    {step['step']:<62}{cer:>8.4f}")
+    blank = result["blank"]
+    print(f"\nimages without writing: {blank['images']}")
+    for name in result["engines"]:
+        print(f"  {name:<20} images with lines: {blank[name]['images_with_lines']:>3}")
+
+
+if __name__ == "__main__":
+    main()

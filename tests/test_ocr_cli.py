@@ -1,0 +1,48 @@
+"""``inksight ocr synth`` and ``ocr eval`` through the real command line entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.errors import PipelineError
+from pipelines.ocr_jobs import resolve_fonts
+from ui.cli import main
+
+
+def _font() -> str:
+    for name in ("caveat", "dejavusans"):
+        try:
+            resolve_fonts([name])
+            return name
+        except PipelineError:
+            continue
+    pytest.skip("no font files found: run scripts/install_fonts.sh")
+
+
+def test_ocr_synth_writes_images_and_truth(tmp_path, capsys):
+    out = tmp_path / "set"
+    args = ["--n", "2", "--out", str(out), "--pages", "--fonts", _font(), "--seed", "4", "--json"]
+    code = main(["ocr", "synth", *args])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["images"] == 2
+    assert summary["kinds"] == ["page"]
+    records = [json.loads(line) for line in (out / "truth.jsonl").read_text().splitlines()]
+    assert len(records) == 2
+    assert all((out / r["image"]).is_file() and r["kind"] == "page" for r in records)
+
+
+def test_unknown_font_is_one_sentence_not_a_traceback(tmp_path, capsys):
+    code = main(["ocr", "synth", "--n", "1", "--out", str(tmp_path), "--fonts", "no-such-font"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("inksight: error: unknown font no-such-font")
+    assert "Traceback" not in err
+
+
+def test_eval_of_a_folder_without_truth_is_one_sentence(tmp_path, capsys):
+    code = main(["ocr", "eval", str(tmp_path), "--ocr", "rapidocr"])
+    assert code == 2
+    assert "truth.jsonl does not exist" in capsys.readouterr().err
