@@ -182,8 +182,10 @@ def train_main(config: TrainConfig) -> dict:
         "trainable_parameters": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
     }
-    if config.embeddings != "scratch" and config.freeze and not config.train_unknown:
-        metrics["trainable_parameters"] -= model.embedding.weight.numel()
+    if config.freeze and config.train_unknown and trainable_rows is not None:
+        # The gradient hook trains only the rows without a pretrained vector.
+        frozen_rows = len(vocab) - len(trainable_rows)
+        metrics["trainable_parameters"] -= frozen_rows * model.embedding.embedding_dim
     if config.test and len(labels["test"]):
         metrics["test"] = classification_metrics(labels["test"], _predict(model, sequences["test"]))
     metrics["total_seconds"] = round(time.perf_counter() - started, 2)

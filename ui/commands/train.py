@@ -24,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--json", action="store_true", help="print the metrics as JSON")
     add_config_arguments(train, TrainConfig)
+    train.add_argument(
+        "--finetune", dest="freeze", action="store_false", default=argparse.SUPPRESS,
+        help="start from the pretrained vectors and train them (the same as --no-freeze)",
+    )  # fmt: skip
     train.set_defaults(func=_train)
 
     evaluate = subparsers.add_parser("evaluate", help="score a model on the held-out test split")
