@@ -1,0 +1,224 @@
+"""From a scan to a sentiment: one ``Pipeline`` that reads an image and classifies its text.
+
+The whole path of one image, in ``Pipeline.analyze``: read the pages and find the handwritten lines
+(``ocr``), join them into the review text, classify it (``nlp``), and add the warnings a user needs
+to judge the verdict (low OCR confidence, no text, few known words). Problems a user can fix (an
+unreadable file, an empty review) become the record's ``error``; nothing is raised per image.
+
+The same ``ReviewResult.to_dict()`` is what ``inksight analyze``, ``inksight batch`` and the web app
+print, so a record means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from nlp.errors import NlpError
+from ocr.types import OcrResult
+from pipelines.errors import USER_ERRORS, PipelineError
+
+if TYPE_CHECKING:  # torch loads with the classifier; importing this module stays light
+    from nlp.classifier import Sentiment, SentimentClassifier
+    from ocr.reader import ImageSource
+
+__all__ = ["Pipeline", "PipelineConfig", "ReviewResult", "error_sentence"]
+
+
+@dataclass
+class PipelineConfig:
+    """How a ``Pipeline`` is built: which OCR engine, which sentiment model, when to warn."""
+
+    ocr: Literal["auto", "rapidocr", "trocr"] = field(
+        default="auto",
+        metadata={"help": "OCR engine: auto (TrOCR when its weights are here, else rapidocr)."},
+    )
+    model: Path | None = field(
+        default=None, metadata={"help": "Sentiment model folder (default: the default model)."}
+    )
+    trocr_model: str | None = field(
+        default=None,
+        metadata={"help": "TrOCR folder or hub id (default: microsoft/trocr-small-handwritten)."},
+    )
+    threads: int | None = field(
+        default=None, metadata={"help": "CPU threads per OCR engine (default: all cores)."}
+    )
+    low_confidence: float = field(
+        default=0.8,
+        metadata={"help": "Warn when the lines' mean OCR confidence is below this (0..1)."},
+    )
+    few_known_words: float = field(
+        default=0.5,
+        metadata={"help": "Warn when fewer than this share of the words are known to the model."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.ocr not in ("auto", "rapidocr", "trocr"):
+            raise PipelineError(f"unknown OCR engine {self.ocr!r}; choose auto, rapidocr or trocr.")
+        for name in ("low_confidence", "few_known_words"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise PipelineError(f"--{name.replace('_', '-')} must be between 0 and 1.")
+        if self.threads is not None and self.threads < 1:
+            raise PipelineError("--threads must be at least 1.")
+        if self.model is not None:
+            self.model = Path(self.model)
+
+
+@dataclass
+class ReviewResult:
+    """What Inksight understood from one scan (or typed text), and how sure it is."""
+
+    path: str | None
+    ocr: OcrResult | None
+    text: str
+    sentiment: Sentiment | None
+    seconds: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        """The one JSON-safe record every front end prints."""
+        sentiment = self.sentiment
+        return {
+            "path": self.path,
+            "text": self.text,
+            "lines": [line.to_dict() for line in self.ocr.lines] if self.ocr else [],
+            "sentiment": None
+            if sentiment is None
+            else {
+                "label": sentiment.label,
+                "probability": float(sentiment.probability),
+                "top_words": [dict(w) for w in sentiment.top_words],
+            },
+            "engine": self.ocr.engine if self.ocr else None,
+            "seconds": {k: round(float(v), 4) for k, v in self.seconds.items()},
+            "warnings": list(self.warnings),
+            "error": self.error,
+        }
+
+
+class Pipeline:
+    """OCR engine + sentiment classifier, loaded once, reused for every image.
+
+    Args:
+        engine: An OCR engine (``ocr.build_engine``), or anything with ``name`` and
+            ``read(image) -> OcrResult``.
+        classifier: A loaded ``SentimentClassifier``.
+        config: Warning thresholds (and, for ``from_config``, how the models were chosen).
+    """
+
+    def __init__(
+        self, engine: Any, classifier: SentimentClassifier, config: PipelineConfig | None = None
+    ) -> None:
+        self.engine = engine
+        self.classifier = classifier
+        self.config = config or PipelineConfig()
+        # spaCy and the lemma tables load on first use: pay that now, not on the first review.
+        classifier.classify_many(["a good film"])
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig | None = None) -> Pipeline:
+        """Load the OCR engine and the sentiment model a config names (assets resolved locally)."""
+        from pipelines.models import load_model
+        from pipelines.ocr_jobs import build_ocr_engine
+
+        config = config or PipelineConfig()
+        options = {"threads": config.threads} if config.threads else {}
+        engine = build_ocr_engine(config.ocr, config.trocr_model, **options)
+        return cls(engine, load_model(config.model), config)
+
+    def analyze(self, image: ImageSource, path: str | None = None) -> ReviewResult:
+        """Read one image or PDF (a path, bytes, a file or a PIL image) and classify its text.
+
+        Args:
+            image: Anything the image reader takes; a multi-page PDF gives one result, its pages'
+                lines joined in order (each line keeps its ``page``).
+            path: The name to show in the record (default: ``image`` when it is a path).
+        """
+        if path is None and isinstance(image, str | Path):
+            path = str(image)
+        start = time.perf_counter()
+        try:
+            ocr = self.engine.read(image)
+        except USER_ERRORS as error:
+            seconds = {"ocr": time.perf_counter() - start, "nlp": 0.0}
+            return self._result(path, None, "", None, seconds, [], error_sentence(error), start)
+        ocr_seconds = time.perf_counter() - start
+        warnings = list(ocr.warnings)
+        if ocr.lines:
+            mean = sum(line.confidence for line in ocr.lines) / len(ocr.lines)
+            if mean < self.config.low_confidence:
+                warnings.append(
+                    f"the handwriting was hard to read (mean OCR confidence {mean:.2f}); "
+                    "the sentiment may be unreliable, check the text."
+                )
+        sentiment, nlp_warnings, nlp_seconds = self._classify(ocr.text)
+        warnings += nlp_warnings
+        seconds = {"ocr": ocr_seconds, "nlp": nlp_seconds}
+        return self._result(path, ocr, ocr.text, sentiment, seconds, warnings, None, start)
+
+    def analyze_text(self, text: str) -> ReviewResult:
+        """Classify typed or corrected text; an empty or unscorable text is the record's error."""
+        start = time.perf_counter()
+        try:
+            sentiment = self.classifier.classify(text)
+        except NlpError as error:
+            seconds = {"ocr": 0.0, "nlp": time.perf_counter() - start}
+            return self._result(None, None, text, None, seconds, [], str(error), start)
+        seconds = {"ocr": 0.0, "nlp": time.perf_counter() - start}
+        warnings = self._sentiment_warnings(sentiment)
+        return self._result(None, None, text, sentiment, seconds, warnings, None, start)
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _classify(self, text: str) -> tuple[Sentiment | None, list[str], float]:
+        """Sentiment of OCR text; text the model cannot score is a warning, not a failed file."""
+        start = time.perf_counter()
+        if not text.strip():
+            return None, [], 0.0  # the engine already said no text was found
+        try:
+            sentiment = self.classifier.classify(text)
+        except NlpError as error:
+            return None, [f"no sentiment: {error}"], time.perf_counter() - start
+        return sentiment, self._sentiment_warnings(sentiment), time.perf_counter() - start
+
+    def _sentiment_warnings(self, sentiment: Sentiment) -> list[str]:
+        # The classifier flags few known words at its own fixed share; the pipeline's threshold
+        # is configurable, so it replaces that one warning.
+        warnings = [w for w in sentiment.warnings if "known to the model" not in w]
+        if (
+            sentiment.tokens
+            and sentiment.known_tokens < self.config.few_known_words * sentiment.tokens
+        ):
+            warnings.append(
+                f"only {sentiment.known_tokens} of {sentiment.tokens} words are known to the "
+                "model; the label may be unreliable."
+            )
+        return warnings
+
+    @staticmethod
+    def _result(
+        path: str | None,
+        ocr: OcrResult | None,
+        text: str,
+        sentiment: Sentiment | None,
+        seconds: dict[str, float],
+        warnings: list[str],
+        error: str | None,
+        start: float,
+    ) -> ReviewResult:
+        seconds = {**seconds, "total": time.perf_counter() - start}
+        return ReviewResult(path, ocr, text, sentiment, seconds, warnings, error)
+
+
+def error_sentence(error: BaseException) -> str:
+    """One sentence for a user-fixable error (OS errors name the file, not an errno)."""
+    if isinstance(error, OSError) and error.filename:
+        reason = (error.strerror or type(error).__name__).lower()
+        return f"{error.filename}: {reason}."
+    return str(error) or type(error).__name__

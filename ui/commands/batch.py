@@ -1,0 +1,53 @@
+"""`inksight batch`: a folder of scans into one results file, resumable, locally or on Ray."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipelines.analyze import PipelineConfig
+from pipelines.batch import BatchConfig
+from ui.config_args import add_config_arguments, config_from_args
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="analyse every scan in a folder into one .jsonl/.csv/.parquet (resumable)",
+        description="Analyse every image and PDF under FOLDER, one record per file. Run the same "
+        "command again after any interruption: files already in --out are skipped.",
+    )
+    parser.add_argument("folder", type=Path, metavar="FOLDER", help="folder of scans")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="results file: .jsonl, .csv or .parquet"
+    )
+    add_config_arguments(parser, BatchConfig, skip=("folder", "out"))
+    add_config_arguments(parser, PipelineConfig)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(func=_batch)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from pipelines.batch import run_batch
+
+    config = config_from_args(BatchConfig, args)
+    summary = run_batch(config, config_from_args(PipelineConfig, args)).to_dict()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    if summary["ignored"]:
+        print(f"not images or PDFs, ignored: {summary['ignored']} file(s)", file=sys.stderr)
+    if summary["done"] == 0:
+        print(f"nothing to do: all {summary['found']} files are already in the results.")
+    else:
+        print(
+            f"done {summary['done']} (failed {summary['failed']}), skipped as already done "
+            f"{summary['skipped']}, of {summary['found']} files; "
+            f"{summary['images_per_minute']:.1f} images/minute over {summary['seconds']:.1f} s"
+        )
+    print(f"results: {', '.join(summary['outputs'])}")
+    return 0
