@@ -12,6 +12,7 @@ files themselves, so scans never pass through the driver.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,7 +65,11 @@ def ray_records(
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
     started_here = not ray.is_initialized()
     if started_here:
-        options = {"include_dashboard": False, "log_to_driver": False}
+        options = {
+            "include_dashboard": False,
+            "log_to_driver": False,
+            "logging_level": logging.WARNING,
+        }
         try:
             if address:
                 ray.init(address=address, **options)
@@ -75,14 +80,15 @@ def ray_records(
                 f"could not start or reach Ray ({error}); check --ray-address or run `ray status`."
             ) from None
     try:
-        # Our own progress bar counts records; Ray's bars would draw over it.
+        # Our own progress bar counts records; Ray's bars and plan logs would draw over it.
         ray.data.DataContext.get_current().enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         concurrency = max(1, min(workers or cpus, cpus // CPUS_PER_ACTOR, len(todo)))
         dataset = ray.data.from_items([{"path": path} for path in todo]).map_batches(
             AnalyzeBatch,
             fn_constructor_kwargs={"factory": factory, "folder": str(folder)},
-            concurrency=concurrency,
+            compute=ray.data.ActorPoolStrategy(size=concurrency),
             num_cpus=CPUS_PER_ACTOR,
             batch_size=BATCH_SIZE,
         )
