@@ -14,7 +14,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 # One entry per file in ui/commands; the order is the order of `inksight --help`.
-COMMAND_MODULES = ("train", "predict", "ocr", "embeddings", "lab", "analyze", "batch")
+COMMAND_MODULES = ("train", "predict", "ocr", "embeddings", "lab", "analyze", "batch", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

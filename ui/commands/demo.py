@@ -1,0 +1,68 @@
+"""`inksight demo`: serve the web app on this machine (models loaded once, examples rendered)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="serve the web app: photo to transcription to sentiment, word neighbours, batch",
+        description="Load the OCR engine and the sentiment model once, render the built-in "
+        "examples, and serve the web app. Only this machine can reach it unless you pass "
+        "--host 0.0.0.0; a public link only with --share.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument(
+        "--share", action="store_true", help="also open a public gradio.live link (off by default)"
+    )
+    parser.add_argument(
+        "--ocr", choices=("auto", "rapidocr", "trocr"), default="auto",
+        help="OCR engine: auto (TrOCR when its weights are here, else rapidocr)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--model", type=Path, default=None, metavar="DIR",
+        help="sentiment model folder (default: the default model, trained on first use)",
+    )  # fmt: skip
+    parser.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pipelines.analyze import Pipeline, PipelineConfig
+    from pipelines.app_support import EmbeddingLab
+    from pipelines.errors import PipelineError
+    from ui.app import build_demo, launch_demo
+
+    if not 1 <= args.port <= 65535:
+        raise PipelineError(f"--port must be between 1 and 65535, not {args.port}.")
+    started = time.perf_counter()
+    print("Loading the OCR engine and the sentiment model...", file=sys.stderr)
+    pipeline = Pipeline.from_config(PipelineConfig(ocr=args.ocr, model=args.model))
+    lab = EmbeddingLab(model_dir=args.model)
+    demo = build_demo(pipeline, lab=lab)
+    try:
+        address = launch_demo(demo, host=args.host, port=args.port, share=args.share)
+    except OSError as error:
+        raise PipelineError(
+            f"cannot serve on {args.host}:{args.port} ({error}); choose another --port."
+        ) from error
+    # GloVe's first opening converts it into the cache: do it now, not in the first request.
+    threading.Thread(target=lab.warm, name="warm-embeddings", daemon=True).start()
+    seconds = time.perf_counter() - started
+    print(f"Inksight is ready at {address} (started in {seconds:.1f} s; Ctrl+C stops it).")
+    sys.stdout.flush()
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0
