@@ -11,7 +11,14 @@ import pytest
 from ocr.errors import OcrError
 from ocr.fonts import HELD_OUT_FONTS, TUNING_FONTS, find_fonts, select_fonts
 from ocr.reader import read_image
-from ocr.synth import EXAMPLE_REVIEWS, clean_review_text, render_text, write_dataset
+from ocr.synth import (
+    BLANKS,
+    EXAMPLE_REVIEWS,
+    clean_review_text,
+    render_blank,
+    render_text,
+    write_dataset,
+)
 from pipelines.assets import font_dirs
 
 TEXTS = [text for text, _label in EXAMPLE_REVIEWS]
@@ -136,3 +143,12 @@ def test_review_text_is_made_writable():
 def test_no_fonts_is_a_clear_error(tmp_path):
     with pytest.raises(OcrError, match="install_fonts"):
         write_dataset(tmp_path, TEXTS, {}, 1)
+
+
+def test_blank_images_hold_nothing_that_looks_like_ink():
+    assert {"white", "lined", "squared", "white-photo", "noise", "wall"} <= set(BLANKS)
+    for kind in ("white", "lined", "squared"):  # clean paper: rules are light, never ink-dark
+        assert _gray(render_blank(kind, seed=1)).min() > 110
+    assert render_blank("wall", seed=3).tobytes() == render_blank("wall", seed=3).tobytes()
+    with pytest.raises(OcrError, match="Unknown blank image kind"):
+        render_blank("mirror")
