@@ -404,6 +404,8 @@ class WordVectors:
         normalize: turns a user's word into the form the set stores (lower-case for GloVe; lemma
             and lower-case for sets trained on preprocessed text).
         fmt: the format the vectors came from, for messages.
+        bigram_tokens: the set also holds joined word pairs ("not_good") from a bigram
+            vocabulary; pictures and benchmarks leave those out.
     """
 
     def __init__(
@@ -412,11 +414,14 @@ class WordVectors:
         name: str = "vectors",
         normalize: Callable[[str], str] = str.lower,
         fmt: str = "",
+        bigram_tokens: bool = False,
     ) -> None:
         self.kv = kv
         self.name = name
         self.normalize = normalize
         self.format = fmt
+        self.bigram_tokens = bigram_tokens
+        self._bigram_index: np.ndarray | None = None
         self._by_length: dict[int, list[str]] | None = None
 
     def __len__(self) -> int:
@@ -504,8 +509,17 @@ class WordVectors:
         if topn < 1:
             raise NlpError(f"--topn must be at least 1, not {topn}.")
         form = self.lookup(word)
-        found = self.kv.most_similar(positive=[form], topn=topn)
+        found = self._plain(self.kv.most_similar(positive=[form], topn=self._wider(topn)), topn)
         return NeighboursResult(self.name, word, form, [Neighbour(w, s) for w, s in found])
+
+    def _wider(self, topn: int) -> int:
+        # Bigram tokens are left out of answers, so ask for more and keep the plain words.
+        return topn * 5 + 20 if self.bigram_tokens else topn
+
+    def _plain(self, found: list[tuple[str, float]], topn: int) -> list[tuple[str, float]]:
+        if self.bigram_tokens:
+            found = [(w, s) for w, s in found if is_plain_word(w)]
+        return found[:topn]
 
     def analogy(self, a: str, b: str, c: str, topn: int = 5) -> AnalogyResult:
         """Solve ``a - b + c`` (king - man + woman = queen) by 3CosAdd and 3CosMul.
@@ -524,12 +538,16 @@ class WordVectors:
         kv.fill_norms()
         exclude = {kv.key_to_index[f] for f in forms}
         # 3CosAdd: cosine with the normalised a - b + c (gensim's most_similar).
-        add = kv.most_similar(positive=[fa, fc], negative=[fb], topn=topn)
+        add = self._plain(
+            kv.most_similar(positive=[fa, fc], negative=[fb], topn=self._wider(topn)), topn
+        )
         # 3CosMul (Levy & Goldberg 2014): cos(x,a) cos(x,c) / (cos(x,b) + eps), cosines shifted to
         # [0, 1] so no factor flips sign.
         cos = [(1.0 + kv.vectors @ kv.get_vector(f, norm=True) / kv.norms) / 2.0 for f in forms]
         scores = cos[0] * cos[2] / (cos[1] + 1e-6)
         scores[list(exclude)] = -np.inf
+        if self.bigram_tokens:
+            scores[self._bigram_rows()] = -np.inf
         best = (
             np.argpartition(-scores, topn)[:topn] if topn < len(scores) else np.arange(len(scores))
         )
@@ -540,6 +558,13 @@ class WordVectors:
         return AnalogyResult(
             self.name, (a, b, c), (fa, fb, fc), [Neighbour(w, s) for w, s in add], mul
         )
+
+    def _bigram_rows(self) -> np.ndarray:
+        if self._bigram_index is None:
+            self._bigram_index = np.asarray(
+                [i for i, w in enumerate(self.words) if not is_plain_word(w)], dtype=np.int64
+            )
+        return self._bigram_index
 
     def mean_cosine(self, group1: Iterable[str], group2: Iterable[str] | None = None) -> float:
         """Mean cosine over word pairs: within ``group1`` (distinct pairs), or between two groups.

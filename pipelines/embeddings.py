@@ -193,7 +193,9 @@ def model_vectors(model_dir: str | Path | None = None) -> WordVectors:
         kv = keyed_vectors_from_matrix(classifier.vocab.itos[2:], matrix)
         save_word2vec_text(kv, fast.with_suffix(".w2v.txt"))
         save_fast(kv, fast)
-    return WordVectors(load_fast(fast), "model", _lemmatizer(folder / "preprocess.json"))
+    return WordVectors(
+        load_fast(fast), "model", _lemmatizer(folder / "preprocess.json"), bigram_tokens=True
+    )
 
 
 def model_leans(model_dir: str | Path | None = None) -> dict[str, float]:
@@ -371,9 +373,9 @@ class BenchmarkResult:
 
 def _evaluated_kv(wv: WordVectors):
     """The set's vectors without bigram tokens ('not_good'): they are not words to score."""
+    if not wv.bigram_tokens:
+        return wv.kv  # GloVe's own "e_mail" tokens stay: the score must match gensim's
     plain = [w for w in wv.words if is_plain_word(w)]
-    if len(plain) == len(wv.words):
-        return wv.kv
     import numpy as np
 
     rows = np.asarray([wv.kv.key_to_index[w] for w in plain])

@@ -199,3 +199,15 @@ def test_sentiment_groups_cluster(tiny: WordVectors) -> None:
     between = tiny.mean_cosine(positive, negative)
     assert within > 0.9 > 0 > between
     assert np.isnan(tiny.mean_cosine(["good", "unknownword"]))
+
+
+def test_bigram_tokens_are_queryable_but_never_answers() -> None:
+    matrix = np.asarray(list(TINY.values()), dtype=np.float32)
+    kv = keyed_vectors_from_matrix(list(TINY), matrix)
+    plain = WordVectors(kv, "plain")
+    assert plain.most_similar("bad", topn=1).neighbours[0].word == "not_good"
+    model = WordVectors(kv, "model", bigram_tokens=True)
+    assert model.most_similar("bad", topn=1).neighbours[0].word == "awful"
+    assert model.most_similar("not_good", topn=1).looked_up == "not_good"
+    result = model.analogy("good", "great", "awful", topn=3)
+    assert "not_good" not in {n.word for n in result.cos_add + result.cos_mul}

@@ -1,0 +1,141 @@
+"""Embedding-lab speed and correctness targets, measured on the shipped GloVe 6B 50d.
+
+* GloVe 400k x 50 opened from the cached memory-mapped ``.kv`` (target <= 2 s), against parsing
+  the shipped .npy + .parquet pair;
+* ``most_similar`` median over warm queries (target <= 20 ms);
+* batched analogy evaluation against gensim's ``evaluate_word_analogies`` on questions-words
+  (restrict_vocab=100000): identical correct counts in every section, and >= 10x faster;
+* the whole ``inksight embeddings benchmark`` table for the three sets (target <= 30 s, with the
+  model and word2vec sets already built and cached).
+
+Run: ``python -m benchmarks.bench_embeddings [--skip-gensim] [--model DIR]``. Writes
+``benchmarks/results/embeddings.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "embeddings.json"
+QUERIES = ("movie", "good", "bad", "king", "actor", "boring", "plot", "music", "funny", "love")
+
+
+def _time(fn):
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-gensim", action="store_true", help="skip gensim's slow scorer")
+    parser.add_argument("--cosmul", action="store_true", help="also score GloVe by 3CosMul")
+    parser.add_argument("--model", type=Path, default=None, help="model folder for the model set")
+    parser.add_argument("--restrict-vocab", type=int, default=100_000)
+    parser.add_argument("--sets", nargs="+", default=None, help="sets for the table (default: all)")
+    args = parser.parse_args(argv)
+
+    import gensim  # noqa: F401 - imported before timing: the targets are about loading vectors
+
+    from nlp.analogy import evaluate_analogies
+    from nlp.vectors import load_keyed_vectors
+    from pipelines.assets import glove_path
+    from pipelines.embeddings import SET_NAMES, benchmark, gensim_test_file, glove_vectors
+
+    result: dict = {"restrict_vocab": args.restrict_vocab}
+    glove_vectors()  # builds the cached .kv and word2vec text the first time (not timed)
+    _, result["glove_parse_npy_parquet_s"] = _time(lambda: load_keyed_vectors(glove_path()))
+    glove, result["glove_load_s"] = _time(glove_vectors)
+    _, result["glove_first_query_s"] = _time(lambda: glove.most_similar("movie"))
+
+    for word in QUERIES[:3]:
+        glove.most_similar(word)  # warm: pages mapped in, norms computed
+    times = []
+    for _ in range(5):
+        for word in QUERIES:
+            _, seconds = _time(lambda w=word: glove.most_similar(w, topn=10))
+            times.append(seconds)
+    result["most_similar_median_ms"] = statistics.median(times) * 1000
+    result["most_similar_queries"] = len(times)
+
+    questions = gensim_test_file("questions-words.txt")
+    ours = evaluate_analogies(glove.kv, questions, args.restrict_vocab)
+    result["batched_analogy"] = ours.to_dict()
+    if not args.skip_gensim:
+        logging.getLogger("gensim").setLevel(logging.WARNING)
+        (score, sections), seconds = _time(
+            lambda: glove.kv.evaluate_word_analogies(
+                str(questions), restrict_vocab=args.restrict_vocab
+            )
+        )
+        theirs = {s["section"]: len(s["correct"]) for s in sections}
+        mismatched = [s.name for s in ours.sections if theirs.get(s.name) != s.correct]
+        result["gensim_analogy"] = {
+            "seconds": seconds,
+            "accuracy": score,
+            "correct": theirs["Total accuracy"],
+        }
+        result["identical_per_section"] = (
+            not mismatched and theirs["Total accuracy"] == ours.correct
+        )
+        result["mismatched_sections"] = mismatched
+        result["speedup"] = seconds / ours.seconds
+    if args.cosmul:
+        cosmul = evaluate_analogies(glove.kv, questions, args.restrict_vocab, method="3CosMul")
+        result["batched_analogy_3cosmul"] = cosmul.to_dict()
+
+    table, result["benchmark_three_sets_s"] = _time(
+        lambda: benchmark(args.sets or SET_NAMES, args.model, args.restrict_vocab)
+    )
+    result["benchmark_table"] = table.to_dict()
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    _print_summary(result, table)
+    return result
+
+
+def _print_summary(result: dict, table) -> None:
+    ours = result["batched_analogy"]
+    rows = [
+        ("GloVe 400k x 50 open (mmap .kv)", f"{result['glove_load_s']:.2f} s", "<= 2 s"),
+        ("  parse .npy + .parquet instead", f"{result['glove_parse_npy_parquet_s']:.2f} s", ""),
+        ("most_similar median (warm)", f"{result['most_similar_median_ms']:.1f} ms", "<= 20 ms"),
+        (
+            "batched analogies (GloVe, 100k)",
+            f"{ours['seconds']:.1f} s, acc {ours['accuracy']:.4f}",
+            "",
+        ),
+    ]
+    if "gensim_analogy" in result:
+        gensim = result["gensim_analogy"]
+        rows += [
+            (
+                "gensim evaluate_word_analogies",
+                f"{gensim['seconds']:.1f} s, acc {gensim['accuracy']:.4f}",
+                "",
+            ),
+            ("speed-up", f"{result['speedup']:.1f}x", ">= 10x"),
+            ("identical correct counts per section", str(result["identical_per_section"]), "True"),
+        ]
+    if "batched_analogy_3cosmul" in result:
+        cosmul = result["batched_analogy_3cosmul"]
+        rows.append(("3CosMul analogies (GloVe, 100k)", f"acc {cosmul['accuracy']:.4f}", ""))
+    rows.append(
+        ("embeddings benchmark table", f"{result['benchmark_three_sets_s']:.1f} s", "<= 30 s")
+    )
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:<28} {target}")
+    print()
+    for row in table.rows():
+        print("  ".join(f"{k}={v}" for k, v in row.items()))
+
+
+if __name__ == "__main__":
+    main()
