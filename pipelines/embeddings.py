@@ -147,11 +147,9 @@ def glove_vectors(name: str = "glove-6b-50d") -> WordVectors:
 
 
 def _default_model_dir() -> Path:
-    try:
-        from pipelines.models import default_model_dir  # trains the default model when missing
-    except ImportError:  # TODO(lead): remove once pipelines.models lands
-        from pipelines.assets import default_model_dir
-    return Path(default_model_dir())
+    from pipelines.models import ensure_default_model  # trains the default model when missing
+
+    return ensure_default_model()
 
 
 def _lemmatizer(preprocess_json: Path) -> Callable[[str], str]:
