@@ -386,6 +386,12 @@ class Journal:
     def close(self) -> None:
         self._file.close()  # closing releases the lock
 
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def _check_paths(config: BatchConfig) -> tuple[Path, Path]:
     folder = config.folder.expanduser()
