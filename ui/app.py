@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
 from ui import handlers
 
 __all__ = ["CONCURRENCY", "build_demo", "launch_demo"]
@@ -56,8 +58,6 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
         examples_dir: where the built-in examples are (rendered there when missing); default
             the cache's ``examples/`` folder.
     """
-    import gradio as gr
-
     from pipelines.app_support import EmbeddingLab
 
     if lab is None:
@@ -107,11 +107,11 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
                     elem_id="transcription",
                 )
                 rescore_button = gr.Button("Re-score the edited text")
-                image_words = _word_highlights(gr, "image-words")
+                image_words = _word_highlights("image-words")
                 image_details = gr.Markdown()
                 with gr.Accordion("Neighbours of the clicked word", open=True):
                     image_click_note = gr.Markdown("Click a word of the review above.")
-                    image_click_table = _click_table(gr)
+                    image_click_table = _click_table()
                 with gr.Accordion("Record (JSON)", open=False):
                     image_record = gr.JSON(label="record")
 
@@ -124,10 +124,10 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
             with gr.Column(scale=1):
                 typed_status = gr.Markdown()
                 typed_label = gr.Label(label="Sentiment")
-                typed_words = _word_highlights(gr, "typed-words")
+                typed_words = _word_highlights("typed-words")
                 typed_details = gr.Markdown()
                 typed_click_note = gr.Markdown("Click a word of the review above.")
-                typed_click_table = _click_table(gr)
+                typed_click_table = _click_table()
                 with gr.Accordion("Record (JSON)", open=False):
                     typed_record = gr.JSON(label="record")
 
@@ -178,7 +178,7 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
                     value="model" if "model" in lab.names else lab.names[0],
                     label="Embedding set",
                 )
-                map_top = gr.Slider(50, 1000, value=300, step=50, label="Most frequent words")
+                map_top = gr.Slider(10, 1000, value=300, step=10, label="Most frequent words")
                 map_find = gr.Textbox(label="Find a word on the map", placeholder="e.g. boring")
                 map_button = gr.Button("Draw the map", variant="primary")
             map_note = gr.Markdown(
@@ -213,9 +213,9 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
             # caller knows which file it sent, so the web record leaves the name out.
             return {**handlers.analyze_upload(pipeline, image), "path": None}
 
-        @_guard(lambda message: _show_review(gr, None, {"error": message}, pipeline))
+        @_guard(lambda message: _show_review(None, {"error": message}, pipeline))
         def show_image_review(image, record):
-            return _show_review(gr, image, record, pipeline)
+            return _show_review(image, record, pipeline)
 
         image_outputs = [
             boxes, transcription, image_label, image_words, image_details, image_status,
@@ -255,9 +255,9 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
         def analyze_text(text):
             return handlers.analyze_typed(pipeline, text)
 
-        @_guard(lambda message: _show_text(gr, {"error": message}, pipeline))
+        @_guard(lambda message: _show_text({"error": message}, pipeline))
         def show_text_review(record):
-            return _show_text(gr, record, pipeline)
+            return _show_text(record, pipeline)
 
         text_outputs = [image_label, image_words, image_status, image_details]
         gr.on(
@@ -388,7 +388,7 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
     return demo
 
 
-def _word_highlights(gr, elem_id: str):
+def _word_highlights(elem_id: str):
     return gr.HighlightedText(
         label="Words by their push (blue: towards positive, red: towards negative); click one",
         show_legend=True,
@@ -397,7 +397,7 @@ def _word_highlights(gr, elem_id: str):
     )
 
 
-def _click_table(gr):
+def _click_table():
     return gr.Dataframe(
         headers=["#", "classifier", "cosine", "GloVe", "cosine"],
         interactive=False,
@@ -406,7 +406,7 @@ def _click_table(gr):
     )
 
 
-def _show_review(gr, source: Any, record: dict, pipeline) -> tuple:
+def _show_review(source: Any, record: dict, pipeline) -> tuple:
     view = handlers.review_view(pipeline, record, source)
     for message in view.messages:
         gr.Warning(message)
@@ -414,7 +414,7 @@ def _show_review(gr, source: Any, record: dict, pipeline) -> tuple:
     return boxes, view.text, view.label, view.highlights, view.details, view.status
 
 
-def _show_text(gr, record: dict, pipeline) -> tuple:
+def _show_text(record: dict, pipeline) -> tuple:
     view = handlers.review_view(pipeline, record)
     for message in view.messages:
         gr.Warning(message)
@@ -448,8 +448,6 @@ def launch_demo(
     Returns:
         The local address.
     """
-    import gradio as gr
-
     _, local_url, share_url = demo.launch(
         server_name=host,
         server_port=port,
