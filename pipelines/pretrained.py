@@ -36,6 +36,7 @@ __all__ = [
     "build_initial_embeddings",
     "surface_forms",
     "pretrained_vectors",
+    "word2vec_for_data",
 ]
 
 LOW_COVERAGE_SHARE = 0.5  # below this share of training tokens with a vector, the user is warned
@@ -160,11 +161,11 @@ def pretrained_vectors(config: TrainConfig) -> WordVectors:
         from pipelines.embeddings import word2vec_vectors
 
         return word2vec_vectors()
-    return _word2vec_for_data(str(config.data), config.keep_negations)
+    return word2vec_for_data(str(config.data), config.keep_negations)
 
 
 @lru_cache(maxsize=2)
-def _word2vec_for_data(data: str, keep_negations: bool) -> WordVectors:
+def word2vec_for_data(data: str, keep_negations: bool) -> WordVectors:
     """Word2vec trained on the user's own training reviews (the cached set is IMDB's)."""
     from nlp.preprocess import PreprocessConfig
     from pipelines.data import load_splits, tokenized_reviews

@@ -15,7 +15,9 @@ __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    lab = subparsers.add_parser("lab", help="the embedding lab: report (more steps to come)")
+    lab = subparsers.add_parser(
+        "lab", help="the embedding lab: report, compare, curve, or the whole lab with run"
+    )
     actions = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
     for add_action in _ACTIONS:
         add_action(actions)
@@ -54,4 +56,91 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-_ACTIONS = (_register_report,)
+# --- lab compare / curve / run (pretrained embeddings, learning curve, the whole lab) --------
+
+
+def _experiment_parser(actions: argparse._SubParsersAction, name: str, help_text: str):
+    from pipelines.lab_experiments import ExperimentConfig
+    from ui.config_args import add_config_arguments
+
+    parser = actions.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    add_config_arguments(parser, ExperimentConfig)
+    return parser
+
+
+def _register_compare(actions: argparse._SubParsersAction) -> None:
+    parser = _experiment_parser(
+        actions, "compare",
+        "scratch vs GloVe-frozen vs GloVe-fine-tuned vs word2vec-initialised embeddings, under "
+        "max/mean/max+mean pooling, same split and seeds: one table (resumable)",
+    )  # fmt: skip
+    parser.set_defaults(func=_compare)
+
+
+def _register_curve(actions: argparse._SubParsersAction) -> None:
+    parser = _experiment_parser(
+        actions, "curve",
+        "learning curve: test accuracy by training-set size for each variant, several seeds; "
+        "PNG + interactive HTML + table + a plain-words reading (resumable)",
+    )  # fmt: skip
+    parser.set_defaults(func=_curve)
+
+
+def _register_run(actions: argparse._SubParsersAction) -> None:
+    parser = _experiment_parser(
+        actions, "run",
+        "the whole lab, steps 2-7 (data, training, PCA, similarity and analogies, GloVe tests, "
+        "comparison, learning curve), then report.md + report.html (resumable)",
+    )  # fmt: skip
+    parser.set_defaults(func=_run)
+
+
+def _experiment_config(args: argparse.Namespace):
+    from pipelines.lab_experiments import ExperimentConfig
+    from ui.config_args import config_from_args
+
+    return config_from_args(ExperimentConfig, args)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from pipelines.lab_experiments import CompareRow, compare_main
+    from ui.commands.embeddings import text_table
+
+    result = compare_main(_experiment_config(args))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    rows = [CompareRow(**row).row() for row in result["rows"]]
+    print(text_table(rows))
+    print(f"\n{result['reading']}\n\nresults in {result['out']}")
+    return 0
+
+
+def _curve(args: argparse.Namespace) -> int:
+    from pipelines.lab_experiments import curve_main
+    from ui.commands.embeddings import text_table
+
+    result = curve_main(_experiment_config(args))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(text_table(result["table"]))
+    print(f"\n{result['reading']}\n\npictures: {result['png']} and {result['html']}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines.lab_run import lab_run_main
+
+    result = lab_run_main(_experiment_config(args))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['reading']['compare']}\n\n{result['reading']['curve']}\n")
+    print(f"report: {result['markdown']}\n        {result['html']}")
+    print(f"the whole lab took {result['seconds']:.0f} s")
+    return 0
+
+
+_ACTIONS = (_register_report, _register_compare, _register_curve, _register_run)

