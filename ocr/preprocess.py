@@ -117,12 +117,25 @@ def find_sheet(
     quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
     if len(quad) != 4:
         return None
+    # The bright region must *be* the quadrilateral: a shadow across the sheet cuts a corner off
+    # the region, and warping to that wrong quad does more harm than not flattening at all.
+    region = cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
+    quad_mask = cv2.fillConvexPoly(np.zeros_like(mask), quad.reshape(4, 2), 1)
+    overlap = np.logical_and(region, quad_mask).sum() / max(
+        np.logical_or(region, quad_mask).sum(), 1
+    )
+    if overlap < 0.95:
+        return None
     corners = _order_corners(quad.reshape(4, 2).astype(np.float64) / scale)
-    # A sheet whose corners all sit on the image border is the whole frame: nothing to flatten.
-    margin = 0.01 * max(height, width)
-    on_border = (corners[:, 0] < margin) | (corners[:, 0] > width - margin)
-    on_border |= (corners[:, 1] < margin) | (corners[:, 1] > height - margin)
-    if on_border.all():
+    # Every corner must lie inside the frame: a sheet running off the edge is not all visible.
+    margin = 0.015 * max(height, width)
+    inside_frame = (corners[:, 0] > margin) & (corners[:, 0] < width - margin)
+    inside_frame &= (corners[:, 1] > margin) & (corners[:, 1] < height - margin)
+    if not inside_frame.all() or not _roughly_rectangular(corners):
+        return None
+    # Each side must run along the sheet's real edge. A side cut by a shadow or a light gradient
+    # has a soft edge, and trusting it warps the text.
+    if not _sides_are_sharp(gray, corners * scale):
         return None
     # Paper must be brighter than what surrounds it, or this is just a bright object.
     inside = cv2.fillConvexPoly(np.zeros_like(gray), (corners * scale).astype(np.int32), 1) > 0
@@ -147,6 +160,37 @@ def flatten_sheet(rgb: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.
         rgb, warp, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     return flat, warp.astype(np.float64)
+
+
+def _sides_are_sharp(gray: np.ndarray, corners: np.ndarray, ratio: float = 0.35) -> bool:
+    """True when every side of the quad lies on an edge at least ``ratio`` as strong as the best."""
+    gray = gray.astype(np.float32)
+    grad_x, grad_y = cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)
+    height, width = gray.shape
+    strengths = []
+    for index in range(4):
+        start, end = corners[index], corners[(index + 1) % 4]
+        normal = np.array([start[1] - end[1], end[0] - start[0]])
+        normal /= max(np.linalg.norm(normal), 1e-9)
+        points = start + (end - start) * np.linspace(0.1, 0.9, 40)[:, None]
+        # Strongest gradient across the side within +-3 px: corners are only roughly placed.
+        offsets = points[:, None, :] + np.arange(-3, 4)[None, :, None] * normal
+        xs = np.clip(np.rint(offsets[..., 0]).astype(int), 0, width - 1)
+        ys = np.clip(np.rint(offsets[..., 1]).astype(int), 0, height - 1)
+        across = np.abs(grad_x[ys, xs] * normal[0] + grad_y[ys, xs] * normal[1])
+        strengths.append(float(np.median(across.max(axis=1))))
+    return min(strengths) >= ratio * max(strengths)
+
+
+def _roughly_rectangular(corners: np.ndarray, tolerance: float = 35.0) -> bool:
+    """True when every corner angle is within ``tolerance`` degrees of 90 (a photographed sheet)."""
+    for index in range(4):
+        before = corners[index - 1] - corners[index]
+        after = corners[(index + 1) % 4] - corners[index]
+        cosine = before @ after / max(np.linalg.norm(before) * np.linalg.norm(after), 1e-9)
+        if abs(np.degrees(np.arccos(np.clip(cosine, -1, 1))) - 90) > tolerance:
+            return False
+    return True
 
 
 def _order_corners(points: np.ndarray) -> np.ndarray:
