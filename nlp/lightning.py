@@ -39,6 +39,11 @@ class SentimentModule(pl.LightningModule):
             self.model.embedding.weight.register_hook(lambda grad: grad * self._row_mask)
         elif freeze_embeddings:
             self.model.embedding.weight.requires_grad_(False)
+        # Sparse gradients: each step touches only the rows of the batch's words instead of the
+        # whole (vocabulary x dim) matrix, which is what makes a large bigram vocabulary cheap.
+        self.sparse = self._row_mask is None and weight_decay == 0.0 and not freeze_embeddings
+        self.model.embedding.sparse = self.sparse
+        self.automatic_optimization = not self.sparse
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return self.model(ids)
@@ -56,7 +61,15 @@ class SentimentModule(pl.LightningModule):
         return loss
 
     def training_step(self, batch, batch_idx):  # noqa: ARG002
-        return self._step(batch, "train")
+        loss = self._step(batch, "train")
+        if self.sparse:  # two optimizers (sparse rows, dense rest) need manual stepping
+            optimizers = self.optimizers()
+            for optimizer in optimizers:
+                optimizer.zero_grad()
+            self.manual_backward(loss)
+            for optimizer in optimizers:
+                optimizer.step()
+        return loss
 
     def validation_step(self, batch, batch_idx):  # noqa: ARG002
         self._step(batch, "val")
@@ -65,8 +78,13 @@ class SentimentModule(pl.LightningModule):
         self._step(batch, "test")
 
     def configure_optimizers(self):
+        lr, decay = self.hparams.lr, self.hparams.weight_decay
+        if self.sparse:
+            embedding = self.model.embedding.weight
+            rest = [p for p in self.parameters() if p.requires_grad and p is not embedding]
+            return [torch.optim.SparseAdam([embedding], lr=lr), torch.optim.Adam(rest, lr=lr)]
         params = [p for p in self.parameters() if p.requires_grad]
-        return torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        return torch.optim.Adam(params, lr=lr, weight_decay=decay)
 
 
 class SentimentDataModule(pl.LightningDataModule):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def train_main(config: TrainConfig) -> dict:
     started = time.perf_counter()
     # Lightning's start-up notes (GPU/TPU availability, tips) are noise in a CLI.
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*", module="pytorch_lightning")
     pl.seed_everything(config.seed, verbose=False)
     out = Path(config.out) if config.out else default_model_dir()
     preprocess = PreprocessConfig(keep_negations=config.keep_negations)
