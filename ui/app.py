@@ -98,7 +98,10 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
                     gr.Markdown(examples_note)
             with gr.Column(scale=2):
                 image_status = gr.Markdown(handlers.NO_IMAGE, elem_id="image-status")
-                boxes = gr.AnnotatedImage(label="Lines found (colour: OCR confidence)")
+                gr.Markdown(
+                    "Lines found, coloured by OCR confidence (green ≥ 90%, amber ≥ 80%, red below):"
+                )
+                boxes = gr.AnnotatedImage(show_label=False, elem_id="boxes")
                 image_label = gr.Label(label="Sentiment", elem_id="image-label")
                 transcription = gr.Textbox(
                     label="Transcription (edit it and press Re-score)",
@@ -390,7 +393,8 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
 
 def _word_highlights(elem_id: str):
     return gr.HighlightedText(
-        label="Words by their push (blue: towards positive, red: towards negative); click one",
+        label="Words by their push on the label (+1 towards positive, −1 towards negative); "
+        "click a word for its neighbours",
         show_legend=True,
         combine_adjacent=False,
         elem_id=elem_id,
