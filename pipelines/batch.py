@@ -118,7 +118,9 @@ class BatchSummary:
 
 
 def run_batch(
-    config: BatchConfig, pipeline: PipelineConfig | Callable[[], Pipeline] | None = None
+    config: BatchConfig,
+    pipeline: PipelineConfig | Callable[[], Pipeline] | None = None,
+    on_record: Callable[[dict, int, int], None] | None = None,
 ) -> BatchSummary:
     """Analyse every image and PDF under ``config.folder`` that the output does not hold yet.
 
@@ -126,6 +128,8 @@ def run_batch(
         config: Folder, output, workers, backend.
         pipeline: How to build the pipeline: a ``PipelineConfig``, or a picklable function that
             returns a ``Pipeline`` (each worker calls it once).
+        on_record: Called as ``on_record(record, done, total)`` after each record is on disk
+            (e.g. a web progress bar); ``total`` counts this run's files.
 
     Raises:
         PipelineError: The folder is missing or holds no scans, the output path is unusable, or
@@ -147,7 +151,9 @@ def run_batch(
         _write_sidecar(config.sidecar, folder)
         skipped = sum(path in journal.done for path in inputs)
         todo = [path for path in inputs if path not in journal.done]
-        done, failed, seconds, startup = _process(config, folder, todo, journal, pipeline)
+        done, failed, seconds, startup = _process(
+            config, folder, todo, journal, pipeline, on_record
+        )
         complete = all(path in journal.done for path in inputs)
     finally:
         journal.close()
@@ -177,6 +183,7 @@ def _process(
     todo: list[str],
     journal: Journal,
     pipeline: PipelineConfig | Callable[[], Pipeline] | None,
+    on_record: Callable[[dict, int, int], None] | None,
 ) -> tuple[int, int, float, float]:
     """Run the files through a backend, journalling each record as it arrives."""
     from tqdm import tqdm
@@ -207,6 +214,8 @@ def _process(
                 startup = time.perf_counter() - start
             bar.set_postfix(failed=failed, refresh=False)
             bar.update()
+            if on_record is not None:
+                on_record(record, done, len(todo))
     finally:
         bar.close()
         if hasattr(records, "close"):
@@ -273,9 +282,13 @@ _worker_pipeline: Pipeline | None = None
 
 def _init_worker(factory: Callable[[], Pipeline], threads: int) -> None:
     global _worker_pipeline
+    import cv2
     import torch
 
+    # Each worker gets its share of the cores; thread pools sized for the whole machine in
+    # every process would fight over them.
     torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
     _worker_pipeline = factory()
 
 

@@ -31,9 +31,11 @@ class AnalyzeBatch:
     """A Ray Data callable class: builds the pipeline once, then maps path batches to records."""
 
     def __init__(self, factory: Callable[[], Pipeline], folder: str) -> None:
+        import cv2
         import torch
 
         torch.set_num_threads(CPUS_PER_ACTOR)
+        cv2.setNumThreads(CPUS_PER_ACTOR)
         self.pipeline = factory()
         self.folder = Path(folder)
 
