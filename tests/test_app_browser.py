@@ -110,6 +110,19 @@ def test_upload_a_handwritten_review_and_read_text_and_sentiment(page):
         shutil.copy(shot, ROOT / "docs" / "screenshot.png")
 
 
+def test_clicking_an_example_reads_it(page):
+    page.get_by_text("negative, line (clean)").first.click()
+
+    page.wait_for_function(
+        "() => document.querySelector('#transcription textarea').value.includes('boring mess')",
+        timeout=TIMEOUT_MS,
+    )
+    page.locator("#image-label").get_by_text("negative").first.wait_for()
+
+    assert "Negative" in page.locator("#image-status").inner_text()
+    assert page.locator("#boxes img").count() >= 1
+
+
 def test_ask_for_a_words_neighbours_and_see_the_tables(page):
     page.get_by_role("tab", name="Word neighbours").click()
     word = page.locator("#word textarea, #word input").first
