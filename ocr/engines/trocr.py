@@ -197,7 +197,7 @@ class TrocrRecognizer:
             return []
         with torch.inference_mode():
             output = self.model.generate(
-                self.pixel_values(crops),
+                self.pixel_values(crops).to(self.model.device),
                 num_beams=self.num_beams,
                 max_new_tokens=self.max_new_tokens,
                 do_sample=False,
