@@ -61,7 +61,7 @@ VARIANTS: dict[str, dict] = {
 POOLINGS = ("max", "mean", "max+mean")
 FULL = "full"  # the size label of the whole training split
 FULL_SIZES: tuple[int | str, ...] = (250, 500, 1000, 2000, 5000, 10_000, FULL)
-QUICK_SIZES: tuple[int | str, ...] = (250, 1000, 4000)
+QUICK_SIZES: tuple[int | str, ...] = (250, 1000, 2500)
 FORMAT = "inksight-lab v1"
 # A small training set gets more epochs, so every size sees a comparable number of updates;
 # early stopping on validation accuracy ends a run sooner.
@@ -84,7 +84,9 @@ class ExperimentConfig:
     )
     quick: bool = field(
         default=False,
-        metadata={"help": "Fewer sizes (250, 1000, 4000) and one seed: a few minutes."},
+        metadata={
+            "help": "Fewer sizes (250, 1000, 2500), one seed, max and mean pooling only: minutes."
+        },
     )
     variants: tuple[str, ...] = field(
         default=tuple(VARIANTS), metadata={"help": f"Variants to run ({', '.join(VARIANTS)})."}
@@ -92,17 +94,18 @@ class ExperimentConfig:
     sizes: tuple[str, ...] = field(
         default=(),
         metadata={"help": "Training-set sizes for the curve, 'full' for the whole split "
-                  "(default: 250 500 1000 2000 5000 10000 full; quick: 250 1000 4000)."},
+                  "(default: 250 500 1000 2000 5000 10000 full; quick: 250 1000 2500)."},
     )  # fmt: skip
     seeds: tuple[int, ...] = field(
         default=(), metadata={"help": "Seeds per cell (default: 13 14 15; quick: 13)."}
     )
     poolings: tuple[str, ...] = field(
-        default=POOLINGS, metadata={"help": "Poolings compared (max, mean, max+mean)."}
+        default=(),
+        metadata={"help": "Poolings compared (default: max mean max+mean; quick: max mean)."},
     )
     compare_size: str = field(
         default="",
-        metadata={"help": "Training-set size of the comparison (default: full; quick: 4000)."},
+        metadata={"help": "Training-set size of the comparison (default: full; quick: 2500)."},
     )
     batch_size: int = field(default=64, metadata={"help": "Reviews per training batch."})
     patience: int = field(default=2, metadata={"help": "Epochs without val gain before stopping."})
@@ -119,8 +122,9 @@ class ExperimentConfig:
                 f"unknown variant {', '.join(unknown) or '(none given)'}; choose from "
                 f"{', '.join(VARIANTS)}."
             )
+        self.poolings = tuple(self.poolings or (POOLINGS[:2] if self.quick else POOLINGS))
         bad = [p for p in self.poolings if p not in POOLINGS]
-        if bad or not self.poolings:
+        if bad:
             raise PipelineError(f"unknown pooling {', '.join(bad)}; choose max, mean or max+mean.")
         self.sizes = tuple(
             _size(s) for s in (self.sizes or (QUICK_SIZES if self.quick else FULL_SIZES))

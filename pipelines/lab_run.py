@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.vectors import WordVectors
@@ -37,7 +38,7 @@ from pipelines.lab_experiments import (
 )
 from pipelines.lab_report import Section, markdown_table
 
-__all__ = ["STEPS", "lab_sets", "lab_run_main"]
+__all__ = ["STEPS", "StepResult", "LabRun", "show", "lab_sets", "lab_run_main"]
 
 STEPS = (
     "data and preprocessing",
@@ -267,80 +268,136 @@ def _timings_section(timings: dict[str, float]) -> Section:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class StepResult:
+    """What one step adds to the report: sections, and the pictures to show inline."""
+
+    sections: list[Section]
+    pictures: list[Path] = field(default_factory=list)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a step's sections as Markdown (pictures: ``show``)."""
+        return "\n".join(s.to_markdown() for s in self.sections)
+
+
+def show(result: StepResult) -> None:
+    """Display a step in a notebook: its sections as Markdown, then its pictures inline."""
+    from IPython.display import Image, Markdown, display
+
+    for section in result.sections:
+        # Picture links are relative to the report folder; the pictures follow inline instead.
+        body = "\n".join(line for line in section.body.splitlines() if not line.startswith("!["))
+        display(Markdown(f"## {section.title}\n\n{body}"))
+    for picture in result.pictures:
+        display(Image(filename=str(picture)))
+
+
+class LabRun:
+    """The seed lab's steps 2-7 on one output folder; call the steps in order.
+
+    ``lab_run_main`` runs them all and writes the report; the notebook calls them one by one.
+    """
+
+    def __init__(self, config: ExperimentConfig) -> None:
+        self.config = config
+        self.store = open_store(config)  # refuses another lab's folder before any work
+        self.out = self.store.folder
+        self.model_dir: Path | None = None
+
+    def data(self) -> StepResult:
+        """Step 2: the split and what preprocessing does to a review."""
+        return StepResult([data_section(self.config)])
+
+    def training(self) -> StepResult:
+        """Step 3: the seed classifier (reused from the folder when already trained)."""
+        self.model_dir, metrics = train_lab_model(self.config, self.out / "model")
+        self.sets = lab_sets(self.config, self.model_dir)
+        return StepResult([training_section(metrics)])
+
+    def pca(self) -> StepResult:
+        """Step 4: PCA pictures of the three sets and whether the sentiment words cluster."""
+        from nlp.plots import cluster_measure
+        from pipelines.embeddings import plot_set
+        from pipelines.lab_report import cluster_section, pca_section
+
+        plots = []
+        for wv in self.sets:
+            stem = self.out / "figures" / f"pca_{wv.name}"
+            png = plot_set(wv, stem.with_suffix(".png"), _top(wv), self.model_dir)
+            page = plot_set(wv, stem.with_suffix(".html"), _top(wv), self.model_dir)
+            plots.append((png, page))
+        self.measures = [cluster_measure(wv) for wv in self.sets]
+        sections = [
+            _titled(pca_section(plots, self.out), "Step 4: PCA pictures"),
+            _titled(cluster_section(self.measures), "Step 4: do the sentiment words cluster?"),
+        ]
+        return StepResult(sections, [png.path for png, _ in plots])
+
+    def similarity(self) -> StepResult:
+        """Step 5: similarities, analogies and nearest neighbours in every set."""
+        from pipelines.embeddings import compare
+        from pipelines.lab_report import STANDARD_WORDS, neighbours_section
+
+        neighbours = neighbours_section(compare(STANDARD_WORDS, self.sets))
+        return StepResult(
+            [similarity_section(self.sets), _titled(neighbours, "Step 5: nearest neighbours")]
+        )
+
+    def glove_tests(self) -> StepResult:
+        """Step 6: the converted GloVe file and the analogy/similarity benchmark of every set."""
+        from pipelines.embeddings import BenchmarkResult, benchmark_set
+        from pipelines.lab_report import benchmark_section, reading_section
+
+        scores = [benchmark_set(wv) for wv in self.sets]
+        seconds = sum(s.seconds for s in scores)
+        result = BenchmarkResult(scores, scores[0].analogy.restrict_vocab, seconds)
+        bench = benchmark_section(result)
+        bench.body = glove_conversion_note(self.config) + "\n\n" + bench.body
+        return StepResult(
+            [
+                _titled(bench, "Step 6: GloVe tests (benchmark)"),
+                _titled(reading_section(self.measures, result), "Step 6: what the numbers say"),
+            ]
+        )
+
+    def comparison(self) -> StepResult:
+        """Step 7a: scratch vs pretrained embeddings under each pooling (resumable cells)."""
+        self.rows = compare_rows(run_cells(self.config, self.store, compare_keys(self.config)))
+        return StepResult([comparison_section(self.rows, self.config.compare_size)])
+
+    def curve(self) -> StepResult:
+        """Step 7b: the learning curve (resumable cells), PNG + HTML, table and reading."""
+        cells = run_cells(self.config, self.store, curve_keys(self.config))
+        self.points = curve_points(cells)
+        png = plot_curve(self.points, self.out / "figures" / "learning_curve.png")
+        page = plot_curve(self.points, self.out / "figures" / "learning_curve.html")
+        return StepResult([curve_section(self.points, png, page, self.out, self.config)], [png])
+
+
 def lab_run_main(config: ExperimentConfig) -> dict:
     """Run steps 2-7 and write ``report.md`` + ``report.html``; returns paths and timings."""
-    from nlp.plots import cluster_measure
-    from pipelines.embeddings import BenchmarkResult, benchmark_set, compare, plot_set
-    from pipelines.lab_report import (
-        STANDARD_WORDS,
-        benchmark_section,
-        cluster_section,
-        neighbours_section,
-        pca_section,
-        reading_section,
-        write_report,
-    )
+    from pipelines.lab_report import write_report
 
     started = time.perf_counter()
-    store = open_store(config)  # refuses another lab's folder before any work
-    out = store.folder
+    lab = LabRun(config)
     timings: dict[str, float] = {}
     sections: list[Section] = []
-    progress = config.progress
-
-    with _step("2", STEPS[0], timings, progress):
-        sections.append(data_section(config))
-    with _step("3", STEPS[1], timings, progress):
-        model_dir, metrics = train_lab_model(config, out / "model")
-        sections.append(training_section(metrics))
-    with _step("4", STEPS[2], timings, progress):
-        sets = lab_sets(config, model_dir)
-        figures, plots = out / "figures", []
-        for wv in sets:
-            stem = figures / f"pca_{wv.name}"
-            png = plot_set(wv, stem.with_suffix(".png"), _top(wv), model_dir)
-            page = plot_set(wv, stem.with_suffix(".html"), _top(wv), model_dir)
-            plots.append((png, page))
-        measures = [cluster_measure(wv) for wv in sets]
-        sections += [
-            _titled(pca_section(plots, out), "Step 4: PCA pictures"),
-            _titled(cluster_section(measures), "Step 4: do the sentiment words cluster?"),
-        ]
-    with _step("5", STEPS[3], timings, progress):
-        sections.append(similarity_section(sets))
-        neighbours = neighbours_section(compare(STANDARD_WORDS, sets))
-        sections.append(_titled(neighbours, "Step 5: nearest neighbours"))
-    with _step("6", STEPS[4], timings, progress):
-        scores = [benchmark_set(wv) for wv in sets]
-        result = BenchmarkResult(
-            scores, scores[0].analogy.restrict_vocab, sum(s.seconds for s in scores)
-        )
-        bench = benchmark_section(result)
-        bench.body = glove_conversion_note(config) + "\n\n" + bench.body
-        sections += [
-            _titled(bench, "Step 6: GloVe tests (benchmark)"),
-            _titled(reading_section(measures, result), "Step 6: what the numbers say"),
-        ]
-    with _step("7a", STEPS[5], timings, progress):
-        cells = run_cells(config, store, compare_keys(config))
-        rows = compare_rows(cells)
-        sections.append(comparison_section(rows, config.compare_size))
-    with _step("7b", STEPS[6], timings, progress):
-        points = curve_points(run_cells(config, store, curve_keys(config)))
-        png = plot_curve(points, out / "figures" / "learning_curve.png")
-        page = plot_curve(points, out / "figures" / "learning_curve.html")
-        sections.append(curve_section(points, png, page, out, config))
+    steps = (lab.data, lab.training, lab.pca, lab.similarity, lab.glove_tests, lab.comparison,
+             lab.curve)  # fmt: skip
+    for number, name, step in zip(("2", "3", "4", "5", "6", "7a", "7b"), STEPS, steps, strict=True):
+        with _step(number, name, timings, config.progress):
+            sections += step().sections
     sections.append(_timings_section(timings))
-    md_path, html_path = write_report(sections, out, title="Inksight embedding lab")
-    total = round(time.perf_counter() - started, 1)
+    md_path, html_path = write_report(sections, lab.out, title="Inksight embedding lab")
+    rows, points = lab.rows, lab.points
     summary = {
         "markdown": str(md_path),
         "html": str(html_path),
         "timings": timings,
-        "seconds": total,
+        "seconds": round(time.perf_counter() - started, 1),
         "compare": [r.to_dict() for r in rows],
         "curve": [p.to_dict() for p in points],
         "reading": {"compare": compare_reading(rows), "curve": curve_reading(points)},
     }
-    (out / "lab_run.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (lab.out / "lab_run.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
