@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,6 +121,7 @@ class FinetuneConfig:
     epochs: int = field(default=3, metadata={"help": "Training epochs."})
     batch_size: int = field(default=8, metadata={"help": "Line images per batch."})
     lr: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
+    seed: int = field(default=0, metadata={"help": "Seed for shuffling and initialisation."})
     allow_download: bool = field(
         default=False, metadata={"help": "Fetch the model from the Hugging Face hub if missing."}
     )
@@ -310,12 +311,17 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
 # --- finetune ---------------------------------------------------------------------------------
 
 
-def finetune_main(config: FinetuneConfig) -> dict:
-    """Fine-tune TrOCR on the line images of ``config.train``; returns the training summary."""
+def finetune_main(config: FinetuneConfig, *, progress: bool = False) -> dict:
+    """Fine-tune TrOCR on the lines of ``config.train``, keeping the epoch best on ``config.val``.
+
+    Returns:
+        The metrics ``ocr.finetune.finetune_trocr`` reports (validation CER per epoch, best epoch,
+        losses, device, the output folder).
+    """
     from ocr.finetune import finetune_trocr
 
     for folder in (config.train, config.val):
         load_truth(folder)  # a clear sentence now rather than a crash mid-training
     model = trocr_model_path(config.model, allow_download=config.allow_download)
-    options = {k: v for k, v in asdict(config).items() if k in ("epochs", "batch_size", "lr")}
-    return finetune_trocr(config.train, config.val, model, config.out, **options)
+    options = {k: getattr(config, k) for k in ("epochs", "batch_size", "lr", "seed")}
+    return finetune_trocr(config.train, config.val, model, config.out, progress=progress, **options)

@@ -46,3 +46,20 @@ def test_eval_of_a_folder_without_truth_is_one_sentence(tmp_path, capsys):
     code = main(["ocr", "eval", str(tmp_path), "--ocr", "rapidocr"])
     assert code == 2
     assert "truth.jsonl does not exist" in capsys.readouterr().err
+
+
+def test_ocr_finetune_trains_a_tiny_model_on_a_synth_set(tmp_path, capsys):
+    from ocr.engines.trocr_models import build_trocr
+
+    model, processor = build_trocr("tiny")
+    model.save_pretrained(tmp_path / "tiny")
+    processor.save_pretrained(tmp_path / "tiny")
+    data = tmp_path / "lines"
+    assert main(["ocr", "synth", "--n", "4", "--out", str(data), "--fonts", _font()]) == 0
+    capsys.readouterr()
+    args = ["--train", str(data), "--val", str(data), "--model", str(tmp_path / "tiny")]
+    args += ["--out", str(tmp_path / "tuned"), "--epochs", "1", "--batch-size", "4", "--json"]
+    assert main(["ocr", "finetune", *args]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert len(metrics["val_cer"]) == 1
+    assert (tmp_path / "tuned" / "metrics.json").is_file()

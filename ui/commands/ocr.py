@@ -102,7 +102,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _finetune(args: argparse.Namespace) -> int:
-    summary = finetune_main(config_from_args(FinetuneConfig, args))
+    summary = finetune_main(config_from_args(FinetuneConfig, args), progress=not args.json)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
