@@ -111,3 +111,15 @@ def test_word_pairs_correlation_and_unknown_rate(tmp_path: Path) -> None:
     unknown = tmp_path / "unknown.tsv"
     unknown.write_text("zebra\tyak\t3\n", encoding="utf-8")
     assert evaluate_word_pairs(kv, unknown).to_dict()["spearman"] is None
+
+
+def test_zero_vectors_never_answer(tmp_path: Path) -> None:
+    words = ["man", "woman", "king", "queen", "blank"]
+    matrix = np.asarray([[0, 1, 0], [0, -1, 0], [1, 1, 0], [1, -1, 0], [0, 0, 0]], np.float32)
+    kv = keyed_vectors_from_matrix(words, matrix)
+    path = tmp_path / "q.txt"
+    path.write_text(": family\nman woman king queen\n", encoding="utf-8")
+    assert evaluate_analogies(kv, path).accuracy == 1.0
+    with np.errstate(invalid="ignore"):  # gensim divides by the zero norm
+        _, sections = kv.evaluate_word_analogies(str(path))
+    assert len(sections[-1]["correct"]) == 1
