@@ -1,0 +1,154 @@
+"""TrOCR recogniser on a tiny model built from config: batching, confidence, reload, offline errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr import OcrError
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from ocr.engines.trocr_models import build_trocr
+
+    return build_trocr("tiny", seed=3)
+
+
+def _crops(count: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(7)
+    return [
+        rng.integers(0, 255, (30 + 5 * i, 150 + 40 * i, 3), dtype=np.uint8) for i in range(count)
+    ]
+
+
+def test_batched_equals_one_at_a_time(tiny):
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    reader = TrocrRecognizer(model, processor, max_new_tokens=12, batch_size=4)
+    crops = _crops(5)
+    together = reader.read(crops)
+    alone = [reader.read([crop])[0] for crop in crops]
+    assert [r.text for r in together] == [r.text for r in alone]
+    assert np.allclose(
+        [r.mean_probability for r in together], [r.mean_probability for r in alone], atol=1e-4
+    )
+
+
+def test_confidence_is_a_probability_and_min_never_exceeds_mean(tiny):
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    for beams in (1, 3):
+        readings = TrocrRecognizer(model, processor, max_new_tokens=8, num_beams=beams).read(
+            _crops(3)
+        )
+        for reading in readings:
+            assert 0.0 <= reading.min_probability <= reading.mean_probability <= 1.0
+
+
+def test_lines_stop_at_their_end_token(tiny):
+    """A line that ended early is not padded with the batch's longer lines' tokens."""
+    import torch
+
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    reader = TrocrRecognizer(model, processor)
+    eos = processor.tokenizer.eos_token_id
+    tokens = torch.tensor(
+        [ord("h") + 4 - 32, ord("i") + 4 - 32, eos, 1, 1]
+    )  # any ids, then </s>, pads
+    ids = processor.tokenizer("hi", add_special_tokens=False).input_ids
+    tokens = torch.tensor([*ids, eos, processor.tokenizer.pad_token_id, ids[0]])
+    log_probs = torch.log(torch.tensor([0.9, 0.8, 0.7, 0.01, 0.01]))
+    reading = reader._reading(tokens, log_probs)
+    assert reading.text == "hi"
+    assert reading.min_probability == pytest.approx(0.7)
+    assert reading.mean_probability == pytest.approx(0.8)
+
+
+def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    import copy
+
+    quantized = TrocrRecognizer(copy.deepcopy(model), processor, max_new_tokens=8, quantize=True)
+    readings = quantized.read(_crops(2))
+    assert len(readings) == 2 and all(0.0 <= r.mean_probability <= 1.0 for r in readings)
+    assert "quantized" in type(quantized.model.decoder.output_projection).__module__
+
+
+def test_saved_folder_reloads_with_the_same_readings(tiny, tmp_path):
+    from ocr import build_engine
+    from ocr.engines.trocr import TrocrRecognizer, load_trocr
+
+    model, processor = tiny
+    model.save_pretrained(tmp_path)
+    processor.save_pretrained(tmp_path)
+    reloaded, reloaded_processor = load_trocr(tmp_path)
+    assert type(reloaded_processor.image_processor).__name__.endswith("Pil")  # no torchvision
+    before = TrocrRecognizer(model, processor, max_new_tokens=8).read(_crops(2))
+    after = TrocrRecognizer(reloaded, reloaded_processor, max_new_tokens=8).read(_crops(2))
+    assert before == after
+    engine = build_engine("trocr", trocr_model=tmp_path, max_new_tokens=8)
+    assert engine.name == f"trocr:{tmp_path}"
+    lines = engine.read_lines([Image.fromarray(crop) for crop in _crops(3)])
+    assert len(lines) == 3 and all(
+        line.box[2] == [float(c.shape[1]), float(c.shape[0])]
+        for line, c in zip(lines, _crops(3), strict=True)
+    )
+
+
+@pytest.mark.real_assets
+def test_blank_page_gives_zero_lines_with_trocr_too(tiny, tmp_path):
+    """TrOCR invents text on blank input; the detector must stop it from ever seeing any."""
+    from ocr import build_engine
+
+    model, processor = tiny
+    model.save_pretrained(tmp_path)
+    processor.save_pretrained(tmp_path)
+    engine = build_engine("trocr", trocr_model=tmp_path, min_confidence=0.0)
+    for image in (Image.new("RGB", (640, 480), "white"), Image.effect_noise((640, 480), 30)):
+        result = engine.read(image)
+        assert result.lines == [] and result.text == ""
+
+
+def test_missing_weights_fail_offline_within_two_seconds_with_one_sentence(tmp_path):
+    # A fresh interpreter: the check must not pay for importing transformers first.
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "from ocr import build_engine, OcrError\n"
+        "try:\n"
+        "    build_engine('trocr', trocr_model='microsoft/trocr-small-handwritten')\n"
+        "except OcrError as error:\n"
+        "    print(round(time.perf_counter() - t, 3)); print(error)\n"
+    )
+    env = {"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0", "PATH": "/usr/bin:/bin"}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=str(__import__("pathlib").Path(__file__).parents[1]),
+    )
+    seconds, message = done.stdout.strip().split("\n", 1)
+    assert float(seconds) < 2.0, f"took {seconds}s in-process ({time.perf_counter() - start:.1f}s)"
+    assert "microsoft/trocr-small-handwritten" in message and "not on this machine" in message
+    assert "\n" not in message and message.endswith(".")
+
+
+def test_a_folder_without_weights_names_what_is_missing(tmp_path):
+    from ocr.engines.trocr import load_trocr
+
+    with pytest.raises(OcrError, match="has no TrOCR weights"):
+        load_trocr(tmp_path)
