@@ -41,6 +41,7 @@ __all__ = [
     "open_store",
     "epochs_for",
     "run_cells",
+    "train_size_check",
     "CompareRow",
     "compare_rows",
     "compare_main",
@@ -278,7 +279,7 @@ def _training_reviews(data: Path | None) -> int:
     return len(load_splits(data)["train"])
 
 
-def _train_size_check(config: ExperimentConfig, sizes: Sequence[int | str]) -> int:
+def train_size_check(config: ExperimentConfig, sizes: Sequence[int | str]) -> int:
     """The number of training reviews; a size larger than the split is one clear error."""
     available = _training_reviews(config.data)
     too_big = [s for s in sizes if s != FULL and int(s) > available]
@@ -294,7 +295,7 @@ def _train_cell(config: ExperimentConfig, variant: str, pooling: str, size, seed
     from pipelines.config import TrainConfig
     from pipelines.train import train_main
 
-    available = _train_size_check(config, [size])
+    available = train_size_check(config, [size])
     n = available if size == FULL else int(size)
     with tempfile.TemporaryDirectory(prefix="inksight-cell-") as tmp:
         train = TrainConfig(
@@ -338,7 +339,7 @@ def run_cells(
     """Every cell of ``keys`` (variant, pooling, size, seed): stored ones are reused, the others
     trained and stored the moment each finishes."""
     train_cell = train_cell or _train_cell
-    _train_size_check(config, [k[2] for k in keys])
+    train_size_check(config, [k[2] for k in keys])
     todo = [k for k in keys if store.get((k[0], k[1], str(k[2]), k[3])) is None]
     if config.progress and keys:
         print(

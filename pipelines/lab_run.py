@@ -35,6 +35,7 @@ from pipelines.lab_experiments import (
     open_store,
     plot_curve,
     run_cells,
+    train_size_check,
 )
 from pipelines.lab_report import Section, markdown_table
 
@@ -301,6 +302,7 @@ class LabRun:
     def __init__(self, config: ExperimentConfig) -> None:
         self.config = config
         self.store = open_store(config)  # refuses another lab's folder before any work
+        train_size_check(config, [*config.sizes, config.compare_size])  # ...and too-large sizes
         self.out = self.store.folder
         self.model_dir: Path | None = None
 
