@@ -50,6 +50,7 @@ __all__ = [
     "plot_set",
     "CompareRow",
     "compare",
+    "cluster_measures",
     "SetBenchmark",
     "BenchmarkResult",
     "benchmark_set",
@@ -286,6 +287,13 @@ def compare(words: Sequence[str], sets: Sequence[WordVectors], topn: int = 5) ->
             pairs = [(n.word, n.score) for n in found.neighbours]
             rows.append(CompareRow(wv.name, word, found.looked_up, pairs))
     return rows
+
+
+def cluster_measures(sets: Sequence[WordVectors]) -> list:
+    """Whether the seed sentiment groups cluster in each set (``nlp.plots.ClusterMeasure``)."""
+    from nlp.plots import cluster_measure
+
+    return [cluster_measure(wv) for wv in sets]
 
 
 # --------------------------------------------------------------------------------------------

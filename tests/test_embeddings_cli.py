@@ -106,9 +106,12 @@ def test_plot_writes_a_picture_with_the_cluster_caption(
 
 def test_compare_shows_every_set(lab: dict, capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "embeddings", "compare", "good", "zzzz", "--json")
-    rows = json.loads(out)
+    data = json.loads(out)
+    rows = data["neighbours"]
     assert code == 0
     assert {r["vectors"] for r in rows} == {"model", "word2vec", "glove"}
+    assert [c["vectors"] for c in data["clusters"]] == ["model", "word2vec", "glove"]
+    assert data["clusters"][2]["clusters"] is True
     assert all(r["error"] for r in rows if r["word"] == "zzzz")
     assert all(r["neighbours"] for r in rows if r["word"] == "good")
 
@@ -173,3 +176,13 @@ def test_shipped_glove_answers_queen() -> None:
     assert result.answer == "queen"
     assert result.cos_add[0].score == pytest.approx(0.85, abs=0.01)
     assert result.cos_mul[0].word == "queen"
+
+
+def test_other_glove_sets_fail_offline_with_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("INKSIGHT_ALLOW_DOWNLOAD", raising=False)
+    monkeypatch.setattr(ui.cli, "COMMAND_MODULES", ("embeddings", "lab"))
+    code, _, err = run(capsys, "neighbours", "good", "--vectors", "glove-6b-100d")
+    assert code == 2 and err.startswith("inksight: error: ") and "glove.6B.100d.txt" in err

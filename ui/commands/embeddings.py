@@ -198,12 +198,18 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from pipelines.embeddings import compare, open_vectors
+    from pipelines.embeddings import cluster_measures, compare, open_vectors
 
     sets = [open_vectors(name, args.model) for name in args.sets]
     rows = compare(args.words, sets, topn=args.topn)
+    measures = cluster_measures(sets)
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        _print_json(
+            {
+                "neighbours": [r.to_dict() for r in rows],
+                "clusters": [m.to_dict() for m in measures],
+            }
+        )
         return 0
     table = [
         {
@@ -215,6 +221,10 @@ def _compare(args: argparse.Namespace) -> int:
         for r in rows
     ]
     print(text_table(table))
+    print()
+    print("Do the seed sentiment words cluster? (mean cosine within each group vs between)")
+    for measure in measures:
+        print("  " + measure.caption())
     return 0
 
 
