@@ -397,7 +397,7 @@ class LabReportView:
     folder: Path
     markdown: str | None
     pictures: list[tuple[Any, str]]  # (PIL image, caption)
-    command: str = "inksight lab report"
+    command: str = "inksight lab run"  # the whole lab; `inksight lab report` is its embedding part
 
     @property
     def exists(self) -> bool:

@@ -131,3 +131,12 @@ def test_uploads_over_the_limit_and_files_outside_the_app_are_refused(app, tmp_p
 
     assert upload.status_code == 413
     assert [r.status_code for r in secrets] == [403, 403, 403]
+
+
+def test_demo_command_refuses_a_bad_port_in_one_sentence(capsys):
+    from ui.cli import main
+
+    code = main(["demo", "--port", "0"])
+
+    assert code == 2
+    assert "--port must be between 1 and 65535" in capsys.readouterr().err

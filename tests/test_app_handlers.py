@@ -223,7 +223,11 @@ def test_the_lab_tab_shows_the_report_or_the_command_that_makes_it(tmp_path):
 
     text, pictures = handlers.lab_view(tmp_path / "lab")
 
-    assert "inksight lab report" in missing_text and missing_pictures == []
+    assert (
+        "inksight lab run" in missing_text
+        and "inksight lab report" in missing_text
+        and missing_pictures == []
+    )
     assert "| glove | 0.47 |" in text and "figures/pca_glove.png" not in text
     assert [caption for _, caption in pictures] == ["pca glove"]
 

@@ -435,8 +435,10 @@ def lab_view(folder: str | Path | None = None) -> tuple[str, list]:
         return f"⚠️ The lab report could not be read: {_sentence(error)}", []
     if not view.exists:
         return (
-            "The lab report has not been made yet. Run this once (a few minutes), then press "
-            f"*Refresh*:\n\n```\n{view.command}\n```",
+            "The lab report has not been made yet. Run the whole lab once (the learning curve "
+            "takes a while), then press *Refresh*:\n\n"
+            f"```\n{view.command}\n```\n\nor only its embedding part (PCA pictures, neighbours, "
+            "benchmark, a few minutes): `inksight lab report`.",
             [],
         )
     note = f"From `{view.folder}` (remake it with `{view.command}`).\n\n"
