@@ -142,8 +142,12 @@ def _by_subset(scores: list[ImageScore]) -> dict[str, dict]:
     return table
 
 
-def _report(scores: list[ImageScore]) -> dict:
-    return {"overall": summarize(scores), "by_subset": _by_subset(scores)}
+def _report(scores: list[ImageScore], worst: int = 0) -> dict:
+    report = {"overall": summarize(scores), "by_subset": _by_subset(scores)}
+    if worst:  # the images to look at first when CER goes up
+        ranked = sorted(scores, key=lambda s: s.chars.rate, reverse=True)[:worst]
+        report["worst"] = [s.to_dict() for s in ranked if s.chars.edits]
+    return report
 
 
 def _review_vocabulary(texts: list[str], min_count: int = 3) -> dict[str, int]:
@@ -204,7 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
         },  # fmt: skip
         "seed": args.seed,
         "note": "CER/WER case-insensitive, whitespace collapsed; totals = edits / reference chars.",
-        "engines": {name: _report(s) for name, s in scores.items()},
+        "engines": {name: _report(s, worst=5) for name, s in scores.items()},
         "skipped_engines": skipped,
         "targets": {},
     }
