@@ -1,7 +1,8 @@
 """The web app in a real browser: Playwright driving Debian's chromium.
 
 Uploads a handwritten review rendered by the project, waits for the transcription and the sentiment
-label, asks for a word's neighbours and checks the tables. Screenshots go to ``test-artifacts/``;
+label, clicks a word of the review for its neighbours, asks for a word's neighbours on their
+own tab and checks the tables. Screenshots go to ``test-artifacts/``;
 with ``INKSIGHT_UPDATE_SCREENSHOT=1`` the first one also replaces ``docs/screenshot.png``.
 
 Without ``/usr/bin/chromium`` the test skips on a workstation but fails in CI (``CI`` set), where a
@@ -104,6 +105,8 @@ def test_upload_a_handwritten_review_and_read_text_and_sentiment(page):
     assert "wonderful film" in text and "superb acting" in text
     assert "Positive" in page.locator("#image-status").inner_text()
     assert page.locator("#image-words").get_by_text("wonderful").count() >= 1
+    page.locator("#image-words").get_by_text("film", exact=True).first.click()
+    page.locator("#click-neighbours").first.get_by_text("movie").first.wait_for()
     shot = _shot(page, "app-read-a-review.png")
     if os.environ.get("INKSIGHT_UPDATE_SCREENSHOT"):
         (ROOT / "docs").mkdir(exist_ok=True)
