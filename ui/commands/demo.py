@@ -54,8 +54,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise PipelineError(
             f"cannot serve on {args.host}:{args.port} ({error}); choose another --port."
         ) from error
-    # GloVe's first opening converts it into the cache: do it now, not in the first request.
-    threading.Thread(target=lab.warm, name="warm-embeddings", daemon=True).start()
+    threading.Thread(target=_warm, args=(pipeline, lab), name="warm-up", daemon=True).start()
     seconds = time.perf_counter() - started
     print(f"Inksight is ready at {address} (started in {seconds:.1f} s; Ctrl+C stops it).")
     sys.stdout.flush()
@@ -66,3 +65,10 @@ def _demo(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def _warm(pipeline, lab) -> None:
+    """Load what the first visitor would otherwise wait for: spaCy's lemma tables and the
+    embedding sets (GloVe's first opening converts it into the cache)."""
+    pipeline.analyze_text("A warm-up review: good acting, boring plot.")
+    lab.warm()
