@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.errors import OcrError
+from ocr.reader import read_image
 
 __all__ = [
     "BLANKS",
@@ -484,6 +485,8 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
     pitch = int(hand.size * rng.uniform(1.45, 1.8))
     if kind == "page":
         width = int(hand.size * rng.uniform(19, 25))
+        # No word may be wider than the writing area, or it would run off the sheet.
+        width = max(width, max(w.right - w.left for w in words) + 2 * margin + 2 * hand.size)
         max_width = width - 2 * margin - hand.size * rng.uniform(0, 1.5)
     else:
         max_width = None
@@ -535,7 +538,7 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
         SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
     ]
     image = (
-        Image.open(io.BytesIO(jpeg)).convert("RGB")  # the photo as a camera would store it
+        read_image(jpeg)  # the photo as a camera would store it
         if jpeg is not None
         else Image.fromarray(pixels.astype(np.uint8))
     )
@@ -568,7 +571,7 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
         pixels = _paper(layout, rng, "white" if paper == "white" else paper)
         if photo:
             pixels, _, jpeg = _photograph(pixels, rng, "page")
-            return Image.open(io.BytesIO(jpeg)).convert("RGB")
+            return read_image(jpeg)
         pixels = pixels + rng.normal(0, 1.2, pixels.shape)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
