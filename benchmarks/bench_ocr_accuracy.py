@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +41,7 @@ from pipelines.ocr_jobs import (  # noqa: E402
     build_ocr_engine,
     resolve_fonts,
     review_texts,
+    review_vocabulary,
     score_images,
 )
 
@@ -150,15 +149,6 @@ def _report(scores: list[ImageScore], worst: int = 0) -> dict:
     return report
 
 
-def _review_vocabulary(texts: list[str], min_count: int = 3) -> dict[str, int]:
-    counts = Counter(
-        word.lower()
-        for text in texts
-        for word in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", text.replace("<br />", " "))
-    )
-    return {word: count for word, count in counts.items() if count >= min_count}
-
-
 def _rescore(scores: list[ImageScore], correct) -> list[ImageScore]:
     return [score_text(s.image, s.truth, correct(s.text), s.seconds, s.groups) for s in scores]
 
@@ -223,7 +213,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     lexicons = {
         "shipped + lexicon (English)": Lexicon(),
-        "shipped + lexicon (English + reviews)": Lexicon(_review_vocabulary(vocabulary_texts)),
+        "shipped + lexicon (English + reviews)": Lexicon(review_vocabulary(vocabulary_texts)),
     }
     result["lexicon"] = {
         name: _report(_rescore(scores["shipped"], lexicon.correct_text))

@@ -8,6 +8,8 @@ the same code in-process. Assets (fonts, review texts, TrOCR weights) are resolv
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +33,12 @@ __all__ = [
     "load_truth",
     "resolve_fonts",
     "review_texts",
+    "review_vocabulary",
     "score_images",
     "synth_main",
 ]
 
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 TRUTH_FILE = "truth.jsonl"
 EVAL_FILE = "ocr_eval.json"
 Progress = Callable[[int, int], None]
@@ -99,7 +103,9 @@ class EvalConfig:
     )
     lexicon: bool = field(
         default=False,
-        metadata={"help": "Correct misspelt words with the English frequency list afterwards."},
+        metadata={
+            "help": "Correct misread words with an English + IMDB review word list afterwards."
+        },
     )
 
     def __post_init__(self) -> None:
@@ -142,6 +148,14 @@ def review_texts() -> list[str]:
 
     frame = pd.read_csv(imdb_csv_path(), usecols=["text", "source"])
     return frame.loc[frame["source"] == "imdb", "text"].astype(str).tolist()
+
+
+def review_vocabulary(texts: Sequence[str], min_count: int = 3) -> dict[str, int]:
+    """Lower-cased words of ``texts`` seen at least ``min_count`` times (rarer ones are often typos)."""
+    counts = Counter(
+        word.lower() for text in texts for word in _WORD.findall(text.replace("<br />", " "))
+    )
+    return {word: count for word, count in counts.items() if count >= min_count}
 
 
 def resolve_fonts(wanted: Sequence[str]) -> dict[str, Path]:
@@ -287,7 +301,7 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
     if config.lexicon:
         from ocr.lexicon import Lexicon
 
-        correct = Lexicon.load().correct_text
+        correct = Lexicon(review_vocabulary(review_texts())).correct_text
     scores = score_images(engine, config.dir, records, correct=correct, progress=progress)
     result = {
         "dir": str(config.dir),

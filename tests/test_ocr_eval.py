@@ -8,7 +8,14 @@ import pytest
 
 from ocr.synth import EXAMPLE_REVIEWS
 from pipelines.errors import PipelineError
-from pipelines.ocr_jobs import EvalConfig, SynthConfig, eval_main, resolve_fonts, synth_main
+from pipelines.ocr_jobs import (
+    EvalConfig,
+    SynthConfig,
+    eval_main,
+    resolve_fonts,
+    review_vocabulary,
+    synth_main,
+)
 
 
 def _font() -> str:
@@ -43,3 +50,9 @@ def test_eval_reports_cer_per_font_kind_and_style(tmp_path):
 def test_eval_without_a_truth_file_says_what_is_missing(tmp_path):
     with pytest.raises(PipelineError, match="truth.jsonl does not exist"):
         eval_main(EvalConfig(dir=tmp_path, ocr="rapidocr"))
+
+
+def test_review_vocabulary_keeps_words_seen_often_enough():
+    texts = ["A great film.<br />Great acting", "film noir, didn't", "great noir"]
+    vocabulary = review_vocabulary(texts, min_count=2)
+    assert vocabulary == {"great": 3, "film": 2, "noir": 2}
