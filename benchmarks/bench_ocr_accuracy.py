@@ -222,7 +222,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     if not args.no_ablation:
         result["steps"] = _steps(args, data, records, scores)
-    result["blank"] = _blank_test(engines, args.blank, args.seed)
+    # The same blank images also read without the confidence filter: is it the filter that keeps
+    # them empty, or the detector?
+    unfiltered = build_ocr_engine("rapidocr", min_confidence=0.0)
+    result["blank"] = _blank_test(
+        {**engines, "shipped, no confidence filter": unfiltered}, args.blank, args.seed
+    )
     result["seconds"] = round(time.perf_counter() - started, 1)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -290,8 +295,8 @@ def _print_summary(result: dict) -> None:
                 print(f"    {step['step']:<62}{cer:>8.4f}")
     blank = result["blank"]
     print(f"\nimages without writing: {blank['images']}")
-    for name in result["engines"]:
-        print(f"  {name:<20} images with lines: {blank[name]['images_with_lines']:>3}")
+    for name in [n for n in blank if isinstance(blank[n], dict)]:
+        print(f"  {name:<30} images with lines: {blank[name]['images_with_lines']:>3}")
 
 
 if __name__ == "__main__":
