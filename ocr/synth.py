@@ -250,6 +250,11 @@ def _wrap(words: list[_Word], gap: float, max_width: float | None) -> list[list[
     return lines
 
 
+def _grain(rng: np.random.Generator, shape: tuple[int, ...], sigma: float) -> np.ndarray:
+    """Pixel noise (float32: images are large and float64 noise doubles the cost)."""
+    return rng.standard_normal(shape, dtype=np.float32) * np.float32(sigma)
+
+
 def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: float) -> np.ndarray:
     """Random field varying over about ``cell`` pixels, roughly in -1..1."""
     grid = rng.normal(0, 1, (max(2, int(height / cell) + 2), max(2, int(width / cell) + 2)))
@@ -348,7 +353,7 @@ def _ink(sheet: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.nd
         colour = np.array([28, 28, 32]) + rng.normal(0, 6, 3)
     pressure = 0.85 + 0.1 * _smooth_noise(rng, *mask.shape, 40)
     alpha = np.clip(mask * pressure * rng.uniform(0.88, 1.0), 0, 1)[..., None]
-    return sheet * (1 - alpha) + np.clip(colour, 0, 255) * alpha
+    return sheet * (1 - alpha) + np.clip(colour, 0, 255).astype(np.float32) * alpha
 
 
 # --- 4. scan or photo -------------------------------------------------------------------------
@@ -357,16 +362,15 @@ def _ink(sheet: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.nd
 def _table(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     """A table top: wood grain or a plain desk."""
     if rng.random() < 0.5:
-        colour = np.array([150, 105, 65]) * rng.uniform(0.6, 1.2)
-        grain = np.sin(
-            np.linspace(0, rng.uniform(20, 60), height)[:, None]
-            + 3 * _smooth_noise(rng, height, width, 60)
-        )
-        surface = colour * (1 + 0.12 * grain[..., None])
+        colour = (np.array([150, 105, 65]) * rng.uniform(0.6, 1.2)).astype(np.float32)
+        rows = np.linspace(0, rng.uniform(20, 60), height, dtype=np.float32)[:, None]
+        grain = np.sin(rows + 3 * _smooth_noise(rng, height, width, 60))
+        brightness = 1 + 0.12 * grain
     else:
-        surface = np.ones((height, width, 3)) * (rng.uniform(50, 200) + rng.normal(0, 8, 3))
-    surface = surface + _smooth_noise(rng, height, width, 30)[..., None] * 10
-    return surface.astype(np.float32)
+        colour = (rng.uniform(50, 200) + rng.normal(0, 8, 3)).astype(np.float32)
+        brightness = np.ones((height, width), dtype=np.float32)
+    brightness += _smooth_noise(rng, height, width, 30) * (10 / colour.mean())
+    return brightness[..., None] * colour
 
 
 def _photo_geometry(
@@ -434,7 +438,7 @@ def _photograph(
     scale = rng.uniform(0.6, 0.9) if kind == "page" else rng.uniform(0.7, 1.0)
     size = (max(1, round(frame_w * scale)), max(1, round(frame_h * scale)))
     frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-    frame += rng.normal(0, rng.uniform(2, 6), frame.shape)
+    frame += _grain(rng, frame.shape, rng.uniform(2, 6))
     matrix = np.diag([size[0] / frame_w, size[1] / frame_h, 1.0]) @ matrix
     image = Image.fromarray(np.clip(frame, 0, 255).astype(np.uint8))
     buffer = io.BytesIO()
@@ -527,7 +531,7 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
     sheet = _paper(layout, rng)
     sheet = _ink(sheet, page, rng)
     if style == "clean":
-        sheet += rng.normal(0, 1.2, sheet.shape)  # scanner noise
+        sheet += _grain(rng, sheet.shape, 1.2)  # scanner noise
         pixels = np.clip(sheet, 0, 255)
         matrix = np.eye(3)
         jpeg = None
@@ -558,12 +562,12 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
     rng = np.random.default_rng(seed)
     width, height = int(rng.integers(700, 1300)), int(rng.integers(700, 1400))
     if kind == "noise":  # sensor noise over a random grey, as from a photo of nothing
-        pixels = rng.normal(rng.uniform(60, 200), rng.uniform(10, 50), (height, width, 3))
+        pixels = rng.uniform(60, 200) + _grain(rng, (height, width, 3), rng.uniform(10, 50))
     elif kind == "wall":  # plaster: blotches at several scales, fine grain, uneven light
         colour = np.array([215, 205, 185]) * rng.uniform(0.6, 1.05)
         blotches = sum(_smooth_noise(rng, height, width, cell) * 6 for cell in (120, 30, 6))
         pixels = colour * _lighting(rng, height, width)[..., None] + blotches[..., None]
-        pixels = pixels + rng.normal(0, 3, pixels.shape)
+        pixels = pixels + _grain(rng, pixels.shape, 3)
     else:
         paper, _, photo = kind.partition("-")
         pitch = int(rng.integers(60, 100))
@@ -572,7 +576,7 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
         if photo:
             pixels, _, jpeg = _photograph(pixels, rng, "page")
             return read_image(jpeg)
-        pixels = pixels + rng.normal(0, 1.2, pixels.shape)
+        pixels = pixels + _grain(rng, pixels.shape, 1.2)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
