@@ -56,12 +56,13 @@ def _set(name: str, semantic: float, syntactic: float, wordsim: float) -> SetBen
 
 
 def _measure(name: str, separation: float) -> ClusterMeasure:
-    return ClusterMeasure(name, 0.5 + separation, 0.5 + separation, 0.5)
+    return ClusterMeasure(name, 0.5 + separation, 0.5 + separation, 0.5, ["good"], ["bad"])
 
 
 def test_reading_agrees_when_the_numbers_do() -> None:
     result = BenchmarkResult([_set("model", 0.02, 0.01, 0.2), _set("glove", 0.6, 0.4, 0.5)], 1, 1)
-    text = reading_section([_measure("model", 0.3), _measure("glove", 0.2)], result).body
+    measures = [_measure("model", 0.3), _measure("glove", 0.2)]
+    text = reading_section(measures, result).body
     assert "The measurements agree with the claim." in text
     assert "The measurements agree: GloVe is ahead" in text
     assert "within the published range" in text  # 0.5 overall
@@ -70,9 +71,19 @@ def test_reading_agrees_when_the_numbers_do() -> None:
 def test_reading_says_when_the_numbers_disagree() -> None:
     result = BenchmarkResult([_set("model", 0.7, 0.6, 0.8), _set("glove", 0.3, 0.1, 0.5)], 1, 1)
     text = reading_section([_measure("model", -0.1), _measure("glove", 0.2)], result).body
-    assert "do not fully agree" in text and "the seed words do not cluster" in text
+    assert "do not fully agree" in text and "neither cluster nor lean the right way" in text
     assert "do not show a wide semantic lead" in text
     assert "outside the published range" in text  # 0.2 overall
+
+
+def test_seed_leans_count_as_basic_sentiment() -> None:
+    result = BenchmarkResult([_set("model", 0.02, 0.01, 0.2), _set("glove", 0.6, 0.4, 0.5)], 1, 1)
+    measures = [_measure("model", -0.1)]  # no clustering by cosine ...
+    text = reading_section(measures, result, {"good": 1.5, "bad": -2.0}).body
+    assert "2 of 2 seed words lean the right way" in text  # ... but the leans are right
+    assert "The measurements agree with the claim." in text
+    wrong = reading_section(measures, result, {"good": -1.0, "bad": -2.0}).body
+    assert "1 of 2 seed words" in wrong and "do not fully agree" in wrong
 
 
 def test_lab_report_on_tiny_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
