@@ -118,6 +118,7 @@ class TrocrRecognizer:
         name: Shown in results, e.g. ``"trocr:microsoft/trocr-small-handwritten"``.
         num_beams: Beam width (1 = greedy, the fastest).
         max_new_tokens: Longest line, in tokens.
+        min_new_tokens: Shortest output (0; benchmarks force a fixed length with it).
         batch_size: Crops per ``generate`` call.
         quantize: Dynamic int8 quantisation of the Linear layers (CPU; about 2x faster).
         threads: torch CPU threads (None: leave torch's setting).
@@ -131,6 +132,7 @@ class TrocrRecognizer:
         name: str = "trocr",
         num_beams: int = 1,
         max_new_tokens: int = 64,
+        min_new_tokens: int = 0,
         batch_size: int = 16,
         quantize: bool = False,
         threads: int | None = None,
@@ -150,6 +152,7 @@ class TrocrRecognizer:
         self.name = name
         self.num_beams = num_beams
         self.max_new_tokens = max_new_tokens
+        self.min_new_tokens = min_new_tokens
         self.batch_size = batch_size
         image_processor = processor.image_processor
         size = image_processor.size
@@ -200,6 +203,7 @@ class TrocrRecognizer:
                 self.pixel_values(crops).to(self.model.device),
                 num_beams=self.num_beams,
                 max_new_tokens=self.max_new_tokens,
+                min_new_tokens=self.min_new_tokens,
                 do_sample=False,
                 output_scores=True,
                 return_dict_in_generate=True,

@@ -1,0 +1,150 @@
+"""TrOCR speed on this CPU: published small and base architectures with random weights.
+
+Random weights have the same FLOPs as the real models, and no TrOCR weights can be downloaded
+here. Every line generates exactly ``--tokens`` tokens greedily (min = max new tokens), so the
+numbers do not depend on what random weights happen to say. Measured for batches of 1, 8 and 16
+line crops, fp32 and dynamic int8, with ``--threads`` torch threads, through the same
+``TrocrRecognizer.read`` the engine uses (OpenCV preprocessing, generate with KV cache, per-token
+confidence). Also prints the encoder's share of the time. ``seconds_per_line`` is the smaller of
+the wall time and CPU time / threads, because on a shared machine the wall time mostly measures the
+neighbours; both are kept in the JSON with the load average.
+
+Run: ``.venv/bin/python benchmarks/bench_trocr.py`` (about 4 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results" / "trocr.json"
+GOALS = {"small": 0.12, "base": 0.45}  # seconds per line, best batched setting
+PUBLISHED_PARAMETERS = {"small": 61.6e6, "base": 333.9e6}
+
+
+def _crops(count: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 255, (64, 600, 3), dtype=np.uint8) for _ in range(count)]
+
+
+def _time(function, repeats: int, *, warm_up: bool = True) -> tuple[float, float]:
+    """Median wall seconds and median process CPU seconds of ``function()``.
+
+    CPU seconds / threads estimates the wall time on an idle machine: on a shared 2-core box the
+    wall time mostly measures the neighbours.
+    """
+    if warm_up:
+        function()  # first call allocates and picks kernels
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def measure(size: str, *, batches, dtypes, tokens: int, threads: int, repeats: int) -> list[dict]:
+    import copy
+
+    import torch
+
+    from ocr.engines.trocr import TrocrRecognizer
+    from ocr.engines.trocr_models import build_trocr
+
+    torch.set_num_threads(threads)
+    model, processor = build_trocr(size)
+    parameters = sum(p.numel() for p in model.parameters())
+    rows = []
+    for dtype in dtypes:
+        reader = TrocrRecognizer(
+            copy.deepcopy(model) if dtype == "int8" else model,
+            processor,
+            max_new_tokens=tokens,
+            min_new_tokens=tokens,
+            batch_size=max(batches),
+            quantize=dtype == "int8",
+        )
+        for position, batch in enumerate(batches):
+            crops = _crops(batch)
+            wall, cpu = _time(functools.partial(reader.read, crops), repeats, warm_up=position == 0)
+            pixels = reader.pixel_values(crops)
+            with torch.inference_mode():
+                encoder, _ = _time(
+                    functools.partial(reader.model.encoder, pixel_values=pixels), 1, warm_up=False
+                )
+            rows.append(
+                {
+                    "model": size,
+                    "parameters_m": round(parameters / 1e6, 1),
+                    "dtype": dtype,
+                    "batch": batch,
+                    "tokens": tokens,
+                    "threads": threads,
+                    "wall_seconds_per_line": round(wall / batch, 3),
+                    "cpu_seconds_per_line": round(cpu / batch, 3),
+                    "seconds_per_line": round(min(wall, cpu / threads) / batch, 3),
+                    "encoder_share": round(min(encoder / wall, 1.0), 2),
+                    "load_average": round(os.getloadavg()[0], 1),
+                }
+            )
+            print(
+                f"{size:5s} {dtype:4s} batch {batch:2d}: {wall / batch:6.3f} s/line wall, "
+                f"{cpu / threads / batch:6.3f} s/line CPU/threads "
+                f"(encoder {rows[-1]['encoder_share']:.0%}, load {rows[-1]['load_average']})",
+                flush=True,
+            )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="small,base")
+    parser.add_argument("--batches", default="1,8,16")
+    parser.add_argument("--dtypes", default="fp32,int8")
+    parser.add_argument("--tokens", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    rows = []
+    for size in args.models.split(","):
+        rows += measure(
+            size,
+            batches=[int(b) for b in args.batches.split(",")],
+            dtypes=args.dtypes.split(","),
+            tokens=args.tokens,
+            threads=args.threads,
+            repeats=args.repeats,
+        )
+    summary = {}
+    for size in {row["model"] for row in rows}:
+        best = min((r for r in rows if r["model"] == size), key=lambda r: r["seconds_per_line"])
+        summary[size] = {
+            "best_seconds_per_line": best["seconds_per_line"],
+            "best_setting": f"{best['dtype']} batch {best['batch']}",
+            "goal": GOALS.get(size),
+            "met": best["seconds_per_line"] <= GOALS.get(size, float("inf")),
+            "parameters_m": best["parameters_m"],
+        }
+    result = {"rows": rows, "summary": summary}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print("\nmodel  params  best s/line  setting         goal   met")
+    for size, item in sorted(summary.items()):
+        print(
+            f"{size:5s} {item['parameters_m']:6.1f}M  {item['best_seconds_per_line']:8.3f}    "
+            f"{item['best_setting']:15s} {item['goal']}  {'yes' if item['met'] else 'NO'}"
+        )
+    return result
+
+
+if __name__ == "__main__":
+    main()
