@@ -297,8 +297,8 @@ def build_embedding_sections(
         wv = open_vectors(name, model_dir)
         opened.append(wv)
         stem = figures / f"pca_{wv.name}"
-        words = wv.top_words(top) + wv.known_forms(POSITIVE + NEGATIVE)
-        leans = leans_for(wv, words, model_dir)
+        plotted = wv.top_words(top) + wv.known_forms(POSITIVE + NEGATIVE)
+        leans = leans_for(wv, plotted, model_dir)
         if wv.name == "model":
             model_leans = leans
         png = plot_set(wv, stem.with_suffix(".png"), top, leans=leans)

@@ -13,6 +13,7 @@ from nlp.analogy import AnalogyEvaluation, AnalogySection, WordPairsEvaluation
 from nlp.plots import ClusterMeasure
 from pipelines.embeddings import BenchmarkResult, SetBenchmark
 from pipelines.lab_report import (
+    STANDARD_WORDS,
     Section,
     lab_report_main,
     markdown_table,
@@ -109,5 +110,8 @@ def test_lab_report_on_tiny_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert (tmp_path / "report" / "figures" / f"pca_{name}.html").stat().st_size > 1000
     assert "Seed claim" in text and "| glove |" in text
     assert "[king]" not in text  # only changed forms are bracketed
+    neighbours = text.split("## Nearest neighbours")[1].split("## Benchmark")[0]
+    rows = [line.split("|")[1].strip() for line in neighbours.splitlines() if line.startswith("| ")]
+    assert rows[1:] == list(STANDARD_WORDS)  # the standard word list, after the header row
     page = Path(result["html"]).read_text(encoding="utf-8")
     assert '<img alt="PCA of the glove embeddings" src="figures/pca_glove.png"' in page
