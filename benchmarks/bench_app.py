@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> dict:
     process, url, startup = start_demo(args.model)
     try:
         client = Client(url, verbose=False)
-        examples = {(e.kind, e.style): e.path for e in render_examples()}
-        line, page = examples[("line", "clean")], examples[("page", "clean")]
+        examples = {(e.label, e.kind): e.path for e in render_examples()}
+        line, page = examples[("positive", "line")], examples[("positive", "page")]
         timed_analysis(client, line)  # warm-up: first request loads lazy bits
         line_times, page_times, texts = [], [], {}
         for _ in range(args.repeat):
