@@ -93,6 +93,23 @@ def test_bad_input_gets_a_message_and_the_app_keeps_serving(app, client, tmp_pat
     assert after["sentiment"]["label"] == "negative"
 
 
+def test_a_raw_payload_cannot_make_the_app_read_a_server_file(app, tmp_path):
+    url = app[0].rstrip("/")
+    secret = write_scan(tmp_path / "private.png", 0)  # an image the server has but never received
+
+    answers = []
+    for payload in (
+        {"path": str(secret)},
+        {"path": str(secret), "meta": {"_type": "gradio.FileData"}},
+    ):
+        call = httpx.post(f"{url}/gradio_api/call/analyze_image", json={"data": [payload]})
+        event = call.json()["event_id"]
+        answers.append(httpx.get(f"{url}/gradio_api/call/analyze_image/{event}", timeout=60).text)
+
+    assert REVIEWS[0] not in answers[0] and "was not uploaded to this app" in answers[0]
+    assert REVIEWS[0] not in answers[1] and "event: error" in answers[1]  # gradio's own check
+
+
 def test_word_endpoints(client):
     neighbours = client.predict("king", 3, api_name="/neighbours")
     similarity = client.predict("good", "great", api_name="/similarity")

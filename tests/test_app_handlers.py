@@ -92,6 +92,20 @@ def test_a_bad_upload_answers_with_a_sentence(pipeline, tmp_path, make, expected
     assert "Traceback" not in view.status
 
 
+def test_only_files_the_app_received_are_read(pipeline, tmp_path):
+    server_file = write_scan(tmp_path / "server" / "private.png", 0)
+    uploads = tmp_path / "uploads"
+    received = write_scan(uploads / "abc" / "sent.png", 0)
+
+    refused = handlers.analyze_upload(pipeline, upload(server_file), uploads=uploads)
+    batch = handlers.run_batch(pipeline, [upload(server_file)], uploads=uploads)
+    accepted = handlers.analyze_upload(pipeline, upload(received), uploads=uploads)
+
+    assert "was not uploaded to this app" in refused["error"] and refused["text"] == ""
+    assert "was not uploaded" in batch.message and batch.records[0]["text"] == ""
+    assert accepted["text"] == REVIEWS[0]
+
+
 def test_an_image_without_writing_says_no_text_was_found(pipeline, tmp_path):
     blank = write_scan(tmp_path / "blank.png", 5)
 

@@ -25,6 +25,8 @@ __all__ = ["CONCURRENCY", "build_demo", "launch_demo"]
 CONCURRENCY = 2  # the machine has 2 cores: more parallel OCR runs only slow each other down
 SET_CHOICES = [("classifier", "model"), ("word2vec", "word2vec"), ("GloVe", "glove")]
 log = logging.getLogger("inksight.app")
+# Where gradio keeps what it received (uploads, example copies); the handlers read nothing else.
+UPLOADS = gr.utils.get_upload_folder()
 
 
 def _guard(fallback: Callable[[str], Any]):
@@ -214,7 +216,7 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
         def analyze_image(image):
             # gradio_client 2.x downloads any answer dict with a string "path" as a file; the
             # caller knows which file it sent, so the web record leaves the name out.
-            return {**handlers.analyze_upload(pipeline, image), "path": None}
+            return {**handlers.analyze_upload(pipeline, image, uploads=UPLOADS), "path": None}
 
         @_guard(lambda message: _show_review(None, {"error": message}, pipeline))
         def show_image_review(image, record):
@@ -368,7 +370,7 @@ def build_demo(pipeline, *, lab=None, examples_dir: str | Path | None = None):
             def report(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"reading {name}" if name else "done", unit="files")
 
-            outcome = handlers.run_batch(pipeline, files, progress=report)
+            outcome = handlers.run_batch(pipeline, files, progress=report, uploads=UPLOADS)
             return outcome.rows, outcome.downloads or None, outcome.message
 
         batch_button.click(
@@ -411,7 +413,7 @@ def _click_table():
 
 
 def _show_review(source: Any, record: dict, pipeline) -> tuple:
-    view = handlers.review_view(pipeline, record, source)
+    view = handlers.review_view(pipeline, record, source, uploads=UPLOADS)
     for message in view.messages:
         gr.Warning(message)
     boxes = gr.AnnotatedImage(value=view.boxes, color_map=view.colours or None)

@@ -75,6 +75,22 @@ def upload_path(payload: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def outside(path: str | Path, uploads: str | Path | None) -> bool:
+    """True when ``path`` is not inside the ``uploads`` folder (None: every path is allowed).
+
+    An API client can put any path in a file payload; only files the app itself received may
+    be read, or the app would OCR files of the server for anyone who asks.
+    """
+    if uploads is None:
+        return False
+    return not Path(path).resolve().is_relative_to(Path(uploads).resolve())
+
+
+NOT_UPLOADED = (
+    "{name} was not uploaded to this app; send the file itself (gradio_client: handle_file)."
+)
+
+
 def _too_big(path: str, name: str) -> str | None:
     size = os.path.getsize(path)
     if size > MAX_UPLOAD_BYTES:
@@ -85,11 +101,19 @@ def _too_big(path: str, name: str) -> str | None:
     return None
 
 
-def analyze_upload(pipeline, payload: Any) -> dict:
-    """Read an uploaded photo, scan or PDF: the review record (``error`` set when it failed)."""
+def analyze_upload(pipeline, payload: Any, *, uploads: str | Path | None = None) -> dict:
+    """Read an uploaded photo, scan or PDF: the review record (``error`` set when it failed).
+
+    Args:
+        pipeline: the loaded ``Pipeline``.
+        payload: the gradio file payload (or a path).
+        uploads: the folder uploads must be in (the app passes gradio's upload folder).
+    """
     path, name = upload_path(payload)
     if path is None:
         return _error_record(None, NO_IMAGE)
+    if outside(path, uploads):
+        return _error_record(name, NOT_UPLOADED.format(name=name))
     try:
         problem = _too_big(path, name)
     except OSError as error:
@@ -139,7 +163,9 @@ class ReviewView:
     messages: list[str] = field(default_factory=list)  # one toast each
 
 
-def review_view(pipeline, record: dict, source: Any = None) -> ReviewView:
+def review_view(
+    pipeline, record: dict, source: Any = None, *, uploads: str | Path | None = None
+) -> ReviewView:
     """Turn a record into the page's pieces; ``source`` is the upload, to draw the boxes on."""
     from pipelines.app_support import first_page, word_contributions
 
@@ -147,6 +173,8 @@ def review_view(pipeline, record: dict, source: Any = None) -> ReviewView:
     text = record.get("text") or ""
     boxes, colours, pages = None, {}, 1
     path, _ = upload_path(source)
+    if path and outside(path, uploads):
+        path = None
     if path and record.get("lines") is not None and not record.get("error"):
         try:
             page, pages = first_page(path)
@@ -352,6 +380,7 @@ def run_batch(
     *,
     work_dir: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    uploads: str | Path | None = None,
 ) -> BatchOutcome:
     """Analyse uploaded files and zips; every file (analysed or skipped) gets one record.
 
@@ -360,17 +389,24 @@ def run_batch(
         files: uploads (gradio payloads or paths); zips are unpacked safely.
         work_dir: where zips are unpacked and the CSV/JSONL written (default: a new temp folder).
         progress: called with (done, total, file name) before each file.
+        uploads: the folder uploads must be in (the app passes gradio's upload folder).
     """
     from pipelines.app_support import expand_uploads
     from pipelines.batch import analyze_file
 
-    paths = [p for p in (upload_path(f)[0] for f in files or []) if p]
+    given = [upload_path(f) for f in files or []]
+    records = [
+        _error_record(n, NOT_UPLOADED.format(name=n)) for p, n in given if p and outside(p, uploads)
+    ]
+    paths = [p for p, _ in given if p and not outside(p, uploads)]
+    if records and not paths:
+        rows = [_batch_row(r) for r in records]
+        return BatchOutcome(records, rows, [], f"⚠️ {records[0]['error']}")
     work = Path(work_dir or tempfile.mkdtemp(prefix="inksight-batch-"))
     try:
         upload = expand_uploads(paths, work)
     except USER_ERRORS as error:
         return BatchOutcome([], [], [], f"⚠️ {_sentence(error)}")
-    records = []
     started = time.perf_counter()
     for done, (path, name) in enumerate(upload.files):
         if progress:
