@@ -62,11 +62,12 @@ VARIANTS: dict[str, dict] = {
 POOLINGS = ("max", "mean", "max+mean")
 FULL = "full"  # the size label of the whole training split
 FULL_SIZES: tuple[int | str, ...] = (250, 500, 1000, 2000, 5000, 10_000, FULL)
-QUICK_SIZES: tuple[int | str, ...] = (250, 1000, 2500)
+QUICK_SIZES: tuple[int | str, ...] = (250, 1000)
 FORMAT = "inksight-lab v1"
 # A small training set gets more epochs, so every size sees a comparable number of updates;
 # early stopping on validation accuracy ends a run sooner.
 TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 400, 3, 25
+QUICK_MAX_EPOCHS = 8  # the quick profile trades a little accuracy at small sizes for minutes
 
 
 @dataclass
@@ -74,7 +75,8 @@ class ExperimentConfig:
     """The settings of the comparison and the learning curve (shared by ``lab run``)."""
 
     out: Path | None = field(
-        default=None, metadata={"help": "Folder for results (default: the cache's lab/ folder)."}
+        default=None,
+        metadata={"help": "Folder for results (default: the cache's lab/ or lab-quick/ folder)."},
     )
     data: Path | None = field(
         default=None, metadata={"help": "Reviews file or aclImdb folder (default: IMDB)."}
@@ -86,7 +88,8 @@ class ExperimentConfig:
     quick: bool = field(
         default=False,
         metadata={
-            "help": "Fewer sizes (250, 1000, 2500), one seed, max and mean pooling only: minutes."
+            "help": "Sizes 250 and 1000, one seed, max and mean pooling, at most 8 epochs: "
+            "minutes (results in their own folder)."
         },
     )
     variants: tuple[str, ...] = field(
@@ -95,7 +98,7 @@ class ExperimentConfig:
     sizes: tuple[str, ...] = field(
         default=(),
         metadata={"help": "Training-set sizes for the curve, 'full' for the whole split "
-                  "(default: 250 500 1000 2000 5000 10000 full; quick: 250 1000 2500)."},
+                  "(default: 250 500 1000 2000 5000 10000 full; quick: 250 1000)."},
     )  # fmt: skip
     seeds: tuple[int, ...] = field(
         default=(), metadata={"help": "Seeds per cell (default: 13 14 15; quick: 13)."}
@@ -106,11 +109,13 @@ class ExperimentConfig:
     )
     compare_size: str = field(
         default="",
-        metadata={"help": "Training-set size of the comparison (default: full; quick: 2500)."},
+        metadata={"help": "Training-set size of the comparison (default: full; quick: 1000)."},
     )
     batch_size: int = field(default=64, metadata={"help": "Reviews per training batch."})
     patience: int = field(default=2, metadata={"help": "Epochs without val gain before stopping."})
-    max_epochs: int = field(default=MAX_EPOCHS, metadata={"help": "Most epochs of any cell."})
+    max_epochs: int = field(
+        default=0, metadata={"help": f"Most epochs of any cell (default: {MAX_EPOCHS}; quick: 8)."}
+    )
     force: bool = field(
         default=False, metadata={"help": "Start over in a folder that holds another lab's results."}
     )
@@ -133,6 +138,7 @@ class ExperimentConfig:
         self.seeds = tuple(self.seeds or ((13,) if self.quick else (13, 14, 15)))
         default_compare = QUICK_SIZES[-1] if self.quick else FULL
         self.compare_size = _size(self.compare_size or default_compare)
+        self.max_epochs = self.max_epochs or (QUICK_MAX_EPOCHS if self.quick else MAX_EPOCHS)
         if min(self.batch_size, self.patience, self.max_epochs) < 1:
             raise PipelineError("--batch-size, --patience and --max-epochs must be at least 1.")
         self.out = Path(self.out) if self.out else None
@@ -142,7 +148,8 @@ class ExperimentConfig:
     def out_dir(self) -> Path:
         from pipelines.assets import cache_dir
 
-        return Path(self.out) if self.out else cache_dir() / "lab"
+        # Separate default folders: the profiles train cells differently (see fingerprint).
+        return Path(self.out) if self.out else cache_dir() / ("lab-quick" if self.quick else "lab")
 
     def fingerprint(self) -> dict:
         """What changes a cell's result (not which cells are asked for)."""

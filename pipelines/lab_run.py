@@ -126,7 +126,7 @@ def train_lab_model(config: ExperimentConfig, folder: Path) -> tuple[Path, dict]
             return folder, metrics
     train = TrainConfig(out=folder, data=config.data, train_size=train_size, progress=False)
     if train_size is not None:
-        train.epochs = epochs_for(train_size, train.batch_size)
+        train.epochs = epochs_for(train_size, train.batch_size, config.max_epochs)
     return folder, train_main(train)
 
 
