@@ -44,7 +44,7 @@ class TrainConfig:
     init_std: float = field(default=0.01, metadata={"help": "Std of the random Embedding init."})
     min_freq: int = field(default=2, metadata={"help": "Drop tokens seen fewer times in training."})
     max_vocab: int = field(
-        default=60_000, metadata={"help": "Largest vocabulary (with <pad>, <unk>)."}
+        default=200_000, metadata={"help": "Largest vocabulary (with <pad>, <unk>)."}
     )
     max_len: int = field(
         default=400, metadata={"help": "Tokens read per review (the rest is cut)."}
