@@ -113,7 +113,7 @@ def _compare(args: argparse.Namespace) -> int:
         return 0
     rows = [CompareRow(**row).row() for row in result["rows"]]
     print(text_table(rows))
-    print(f"\n{result['reading']}\n\nresults in {result['out']}")
+    print(f"\n{result['reading'].replace('**', '')}\n\nresults in {result['out']}")
     return 0
 
 
@@ -137,7 +137,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{result['reading']['compare']}\n\n{result['reading']['curve']}\n")
+    readings = result["reading"]
+    print(f"{readings['compare'].replace('**', '')}\n\n{readings['curve']}\n")
     print(f"report: {result['markdown']}\n        {result['html']}")
     print(f"the whole lab took {result['seconds']:.0f} s")
     return 0
