@@ -137,3 +137,16 @@ def test_bad_input_is_one_sentence_not_a_traceback(tmp_path):
     engine = OcrEngine(recognizer=None, detector=None)  # never reached: the reader refuses first
     with pytest.raises(OcrError, match="not an image|truncated or corrupt"):
         engine.read(path)
+
+
+@pytest.mark.real_assets
+def test_big_phone_jpeg_is_read_at_reduced_scale_but_boxes_are_in_file_pixels(engine, tmp_path):
+    line = render_line(SENTENCE, size=90)
+    photo = Image.new("RGB", (4000, 3000), (235, 232, 225))
+    photo.paste(line, (700, 1400))
+    path = tmp_path / "phone.jpg"
+    photo.save(path, quality=92)
+    (found,) = engine.read(path).lines
+    assert _cer(SENTENCE, found.text) <= 0.05
+    xs, ys = [p[0] for p in found.box], [p[1] for p in found.box]
+    assert 700 < min(xs) < 900 and 1400 < min(ys) < 1500 and max(ys) < 1400 + line.height + 20

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.lines import LineBox, crop_line, group_lines
-from ocr.preprocess import prepare_page
+from ocr.preprocess import WORK_SIDE, PreparedPage, prepare_page
 from ocr.reader import ImageSource, read_pages_checked
 from ocr.types import Line, OcrResult
 
@@ -80,7 +80,8 @@ class OcrEngine:
     def read(self, image: ImageSource) -> OcrResult:
         """Read every page of ``image`` (anything ``read_pages`` takes) into one result."""
         start = time.perf_counter()
-        pages, warnings = read_pages_checked(image)
+        # Big JPEGs decode at a reduced scale; detection works at WORK_SIDE anyway.
+        pages, warnings = read_pages_checked(image, min_side=WORK_SIDE)
         lines: list[Line] = []
         for number, page in enumerate(pages):
             page_lines, page_warnings = self._read_page(page, number, len(pages))
@@ -107,7 +108,7 @@ class OcrEngine:
             for array, (text, confidence) in zip(arrays, readings, strict=True)
         ]
 
-    def find_lines(self, page: Image.Image | np.ndarray) -> tuple[list[LineBox], np.ndarray]:
+    def find_lines(self, page: Image.Image | np.ndarray) -> tuple[list[LineBox], PreparedPage]:
         """Find text lines on one page; returns the lines and the prepared image they refer to.
 
         Line corners are in prepared-image pixels (see ``ocr.preprocess.prepare_page``).
@@ -135,7 +136,8 @@ class OcrEngine:
             text = " ".join(text.split())
             if not text or confidence < self.min_confidence:
                 continue
-            box = prepared.map_points(line.corners)
+            # Back to the pixels of the file, which may have been decoded at a reduced scale.
+            box = prepared.map_points(line.corners) / page.info.get("scale", 1.0)
             lines.append(self._line(text, confidence, box, page=number))
         return lines, []
 

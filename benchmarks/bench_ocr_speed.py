@@ -1,0 +1,129 @@
+"""Speed of the shipped offline engine (rapidocr, tuned for handwriting) against rapidocr defaults.
+
+Median seconds per image, detection included, reading the file from disk, for single-line images
+and page photos of synthetic handwriting (``ocr.synth``; DejaVu Sans when no handwriting font is
+installed), plus the same page photos at phone-camera size (4000 x 3000 JPEG). Targets: a line in
+<= 0.25 s and a page photo in <= 0.6 s.
+
+Run: ``.venv/bin/python benchmarks/bench_ocr_speed.py`` (about 2 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "ocr_speed.json"
+TARGETS = {"line": 0.25, "page-photo": 0.6}
+FONT_DIRS = (Path(__file__).parents[1] / "third_party" / "fonts", Path("/usr/share/fonts"))
+TEXTS = (
+    "A wonderful film with a moving story and superb acting. I loved every minute of it, and the "
+    "music stayed with me for days. The ending was a little rushed but I did not mind at all.",
+    "A boring mess. The plot makes no sense and the acting is wooden. Two hours of my life I will "
+    "never get back, and the jokes fall flat. Avoid it unless you need help falling asleep.",
+)
+
+
+def _images(folder: Path, count: int) -> dict[str, list[Path]]:
+    """Write ``count`` images of each kind; returns their paths by kind."""
+    from PIL import Image
+
+    from ocr.fonts import HELD_OUT_FONTS, find_fonts
+    from ocr.synth import render_text
+
+    fonts = find_fonts(FONT_DIRS)
+    chosen = [fonts[name] for name in HELD_OUT_FONTS if name in fonts] or [
+        fonts.get("dejavusans") or next(iter(fonts.values()))
+    ]
+    kinds: dict[str, list[Path]] = {"line": [], "page-photo": [], "page-photo-12mp": []}
+    for index in range(count):
+        font = chosen[index % len(chosen)]
+        text = TEXTS[index % len(TEXTS)]
+        line = render_text(" ".join(text.split()[:8]), font.stem, font, kind="line", seed=index)
+        page = render_text(text, font.stem, font, kind="page", style="photo", seed=index)
+        paths = [
+            folder / f"line-{index}.png",
+            folder / f"page-{index}.jpg",
+            folder / f"big-{index}.jpg",
+        ]
+        line.image.save(paths[0])
+        page.image.save(paths[1], quality=90)
+        page.image.resize(
+            (3000, 4000) if page.image.height > page.image.width else (4000, 3000), Image.BICUBIC
+        ).save(paths[2], quality=90)
+        for kind, path in zip(kinds, paths, strict=True):
+            kinds[kind].append(path)
+    return kinds
+
+
+def _median_seconds(read, paths: list[Path], repeats: int) -> float:
+    read(paths[0])  # warm-up: loads the models
+    times = []
+    for path in paths:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            read(path)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=4, help="images of each kind")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    from rapidocr import RapidOCR
+
+    from ocr.engines import build_engine
+
+    tuned = build_engine("rapidocr")
+    default = RapidOCR(params={"Global.log_level": "error"})
+    engines = {"tuned": lambda path: tuned.read(path), "default": lambda path: default(str(path))}
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        images = _images(Path(folder), args.images)
+        for kind, paths in images.items():
+            for name, read in engines.items():
+                seconds = _median_seconds(read, paths, args.repeats)
+                load = round(os.getloadavg()[0], 1)
+                rows.append(
+                    {
+                        "engine": name,
+                        "kind": kind,
+                        "median_seconds": round(seconds, 3),
+                        "load": load,
+                    }
+                )
+                print(f"{name:8s} {kind:16s} {seconds:6.3f} s   (load average {load})", flush=True)
+    by = {(row["engine"], row["kind"]): row["median_seconds"] for row in rows}
+    summary = {
+        kind: {
+            "tuned": by[("tuned", kind)],
+            "default": by[("default", kind)],
+            "speed-up": round(by[("default", kind)] / max(by[("tuned", kind)], 1e-9), 1),
+            "target": TARGETS.get(kind.replace("-12mp", "")),
+            "met": by[("tuned", kind)] <= TARGETS.get(kind.replace("-12mp", ""), float("inf")),
+        }
+        for kind in images
+    }
+    result = {"rows": rows, "summary": summary}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print("\nkind              tuned   default  speed-up  target  met")
+    for kind, item in summary.items():
+        print(
+            f"{kind:16s} {item['tuned']:6.3f}  {item['default']:7.3f}  {item['speed-up']:6.1f}x"
+            f"  {item['target']:6.2f}  {'yes' if item['met'] else 'NO'}"
+        )
+    return result
+
+
+if __name__ == "__main__":
+    main()
