@@ -17,6 +17,7 @@ import csv
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -51,6 +52,7 @@ FLAT_COLUMNS = (
     "path", "text", "label", "probability", "top_words", "lines", "engine",
     "seconds_ocr", "seconds_nlp", "seconds_total", "warnings", "error",
 )  # fmt: skip
+WORKER_THREADS = 1  # CPU threads per worker; --workers is how a batch uses more cores
 PARQUET_CHUNK = 1024  # rows per Parquet row group: memory stays flat however long the journal
 
 
@@ -196,12 +198,10 @@ def _process(
     if config.backend == "ray":
         from pipelines.ray_batch import ray_records
 
-        factory = _factory(pipeline, threads=1)
-        records = ray_records(factory, folder, todo, config.workers, config.ray_address)
+        records = ray_records(_factory(pipeline), folder, todo, config.workers, config.ray_address)
     else:
         workers = min(config.workers or 1, len(todo))
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        records = local_records(_factory(pipeline, threads), folder, todo, workers, threads)
+        records = local_records(_factory(pipeline), folder, todo, workers)
     bar = tqdm(
         total=len(todo), unit="file", desc="analysing", disable=not config.progress, smoothing=0.1
     )
@@ -223,15 +223,20 @@ def _process(
     return done, failed, time.perf_counter() - start, startup
 
 
-def _factory(
-    pipeline: PipelineConfig | Callable[[], Pipeline] | None, threads: int
-) -> Callable[[], Pipeline]:
+def _factory(pipeline: PipelineConfig | Callable[[], Pipeline] | None) -> Callable[[], Pipeline]:
     if callable(pipeline):
         return pipeline
     config = pipeline or PipelineConfig()
+    if config.model is None:
+        from pipelines.models import ensure_default_model
+
+        # Resolve (or train) the default model once here, not in every worker at the same time.
+        config = replace(config, model=ensure_default_model())
     if config.threads is None:
-        # Processes share the cores: each engine gets its share, not all of them.
-        config = replace(config, threads=threads)
+        # A batch scales with processes, one core each: several engines each sized for the whole
+        # machine fight over it (measured: 2x slower), and the same thread count in every run
+        # keeps records identical whatever the number of workers.
+        config = replace(config, threads=WORKER_THREADS)
     return partial(Pipeline.from_config, config)
 
 
@@ -280,16 +285,28 @@ def analyze_file(pipeline: Pipeline, folder: Path, relative: str) -> dict:
 _worker_pipeline: Pipeline | None = None
 
 
-def _init_worker(factory: Callable[[], Pipeline], threads: int) -> None:
+def _init_worker(factory: Callable[[], Pipeline], threads: int = 1) -> None:
     global _worker_pipeline
     import cv2
     import torch
 
-    # Each worker gets its share of the cores; thread pools sized for the whole machine in
-    # every process would fight over them.
+    # Own session, like a Ray worker: Linux's autogroup scheduler shares CPU between sessions,
+    # so in the caller's session N workers would get one process's share on a busy machine.
+    # Ctrl-C then reaches only the parent, which stops the pool cleanly.
+    os.setsid()
+    # A worker whose parent was killed (kill -9) would wait for work forever: exit with it.
+    parent = os.getppid()
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    # One core per worker: thread pools sized for the whole machine in every process fight.
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
     _worker_pipeline = factory()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _analyze_in_worker(folder: str, relative: str) -> dict:
@@ -298,7 +315,7 @@ def _analyze_in_worker(folder: str, relative: str) -> dict:
 
 
 def local_records(
-    factory: Callable[[], Pipeline], folder: Path, todo: list[str], workers: int, threads: int
+    factory: Callable[[], Pipeline], folder: Path, todo: list[str], workers: int
 ) -> Iterator[dict]:
     """Records for ``todo`` in completion order: in this process, or in ``workers`` processes."""
     if workers == 1:
@@ -312,7 +329,7 @@ def local_records(
     # keeps memory flat for a million files.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(factory, threads)
+        workers, mp_context=context, initializer=_init_worker, initargs=(factory, WORKER_THREADS)
     ) as pool:
         pending_paths = iter(todo)
         running: dict = {}
