@@ -198,6 +198,8 @@ class TrocrRecognizer:
 
         if not crops:
             return []
+        greedy = self.num_beams == 1
+        recorder = _ChosenLogProbability()
         with torch.inference_mode():
             output = self.model.generate(
                 self.pixel_values(crops).to(self.model.device),
@@ -205,15 +207,18 @@ class TrocrRecognizer:
                 max_new_tokens=self.max_new_tokens,
                 min_new_tokens=self.min_new_tokens,
                 do_sample=False,
-                output_scores=True,
+                # Greedy: record each chosen token's log-probability as we go, instead of keeping
+                # every step's full-vocabulary scores (16 lines x 64k tokens x 40 steps).
+                logits_processor=[recorder] if greedy else None,
+                output_scores=not greedy,
                 return_dict_in_generate=True,
             )
-            log_probs = self.model.compute_transition_scores(
-                output.sequences,
-                output.scores,
-                getattr(output, "beam_indices", None),
-                normalize_logits=self.num_beams == 1,  # beam scores are already log-softmaxed
-            )
+            if greedy:
+                log_probs = torch.stack(recorder.steps, dim=1)
+            else:
+                log_probs = self.model.compute_transition_scores(
+                    output.sequences, output.scores, output.beam_indices, normalize_logits=False
+                )
         # sequences = [start token, generated...]; log_probs has one column per generated token.
         generated = output.sequences[:, -log_probs.shape[1] :]
         return [
@@ -230,6 +235,17 @@ class TrocrRecognizer:
         if end == 0 or not text:
             return TrocrReading(text, 0.0, 0.0)
         return TrocrReading(text, float(probabilities.mean()), float(probabilities.min()))
+
+
+class _ChosenLogProbability:
+    """A logits processor, run last, that records the log-probability of the greedy choice."""
+
+    def __init__(self) -> None:
+        self.steps: list = []
+
+    def __call__(self, input_ids, scores):  # noqa: ANN001 - the transformers processor protocol
+        self.steps.append(scores.float().log_softmax(dim=-1).max(dim=-1).values)
+        return scores
 
 
 def build(
