@@ -85,6 +85,12 @@ def _seed_lean_agreement(
     return sum(1 for lean, sign in found if lean * sign > 0), len(found)
 
 
+def _apart(separation: float) -> str:
+    if math.isnan(separation) or separation <= 0:
+        return "do not sit apart"
+    return "sit only slightly apart" if separation < 0.1 else "sit apart"
+
+
 def _num(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
@@ -191,7 +197,7 @@ def reading_section(
         if measure is not None:
             within = (measure.within_positive + measure.within_negative) / 2
             evidence.append(
-                f"by cosine the seed groups {'do' if separates else 'do not'} sit apart "
+                f"by cosine the seed groups {_apart(measure.separation)} "
                 f"(mean within {_num(within, 2)} vs between {_num(measure.between, 2)})"
             )
         right, counted = _seed_lean_agreement(measure, model_leans)
@@ -220,7 +226,7 @@ def reading_section(
             + (("For sentiment, " + "; ".join(evidence) + ". ") if evidence else "")
             + f"Beyond sentiment, they answer {own.analogy.accuracy:.1%} of the "
             f"{own.analogy.total:,} analogies they can attempt ({own.analogy.oov_rate:.0%} "
-            f"skipped: the vocabulary is lemmatized) with WordSim353 ρ "
+            f"skipped: a word is missing from the lemmatized IMDB vocabulary) with WordSim353 ρ "
             f"{_num(own.wordsim.spearman, 2)}{versus}. " + verdict
         )
     if glove is not None:
