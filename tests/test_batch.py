@@ -65,9 +65,13 @@ def test_each_file_gets_one_documented_record_and_a_rerun_only_does_new_files(tm
         write_scan(folder / ("deep/er" if review % 2 else "") / f"review-{review}.png", review)
     write_scan(folder / "blank.png", 12)
 
-    summary = batch(folder, out, factory)
+    seen = []
+    summary = run_batch(
+        BatchConfig(folder, out, progress=False), factory, lambda *call: seen.append(call)
+    )
 
     assert (summary.found, summary.done, summary.failed, summary.skipped) == (7, 7, 0, 0)
+    assert [(done, total) for _, done, total in seen] == [(n, 7) for n in range(1, 8)]
     records = {r["path"]: r for r in read_records(out)}
     assert sorted(records) == find_inputs(folder)[0]
     assert all(set(r) == RECORD_KEYS for r in records.values())
