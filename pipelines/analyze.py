@@ -43,7 +43,8 @@ class PipelineConfig:
         metadata={"help": "TrOCR folder or hub id (default: microsoft/trocr-small-handwritten)."},
     )
     threads: int | None = field(
-        default=None, metadata={"help": "CPU threads per OCR engine (default: all cores; 1 per batch worker)."}
+        default=None,
+        metadata={"help": "CPU threads per OCR engine (default: all cores; 1 per batch worker)."},
     )
     low_confidence: float = field(
         default=0.8,
