@@ -23,7 +23,7 @@ import numpy as np
 __all__ = ["DEFAULT_DETECTOR", "RapidDetector", "RapidRecognizer", "build"]
 
 DEFAULT_DETECTOR = {
-    "limit_side_len": 960,  # longest side; text on a phone-photo page stays >= ~12 px high
+    "limit_side_len": 736,  # longest side: as accurate as 960 on synthetic pages, 1.7x less work
     "box_thresh": 0.5,  # mean probability inside a box; noise and wall texture score lower
     "unclip_ratio": 1.6,
 }
