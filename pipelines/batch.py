@@ -138,16 +138,16 @@ def run_batch(
             the output belongs to another folder's batch (``force`` overrides).
     """
     folder, out = _check_paths(config)
-    if config.force:
-        for path in (config.journal, config.sidecar, out):
-            path.unlink(missing_ok=True)
-    _check_owner(config, folder)
     inputs, ignored = find_inputs(folder)
     if not inputs:
         raise PipelineError(
             f"{folder} holds no images or PDFs ({', '.join(INPUT_SUFFIXES)}); choose the folder "
             "of scans."
         )
+    if config.force:  # only once the folder is known to hold scans: never lose results for nothing
+        for path in (config.journal, config.sidecar, out):
+            path.unlink(missing_ok=True)
+    _check_owner(config, folder)
     journal = Journal(config.journal)
     try:
         _write_sidecar(config.sidecar, folder)
