@@ -41,6 +41,7 @@ __all__ = [
     "SET_NAMES",
     "Word2VecConfig",
     "open_vectors",
+    "converted_files",
     "glove_vectors",
     "model_vectors",
     "word2vec_vectors",
@@ -119,6 +120,11 @@ def open_vectors(name: str | Path = "glove", model_dir: str | Path | None = None
             "as glove-6b-100d) nor an existing vectors file."
         )
     return _file_vectors(path)
+
+
+def converted_files() -> list[Path]:
+    """The word2vec text files written so far (GloVe converted, model exported, word2vec)."""
+    return sorted(_vectors_cache().glob("*.w2v.txt"))
 
 
 def _file_vectors(path: Path) -> WordVectors:

@@ -23,6 +23,7 @@ from pipelines.embeddings import (
     CompareRow,
     benchmark_set,
     compare,
+    converted_files,
     leans_for,
     open_vectors,
     plot_set,
@@ -38,6 +39,7 @@ __all__ = [
     "neighbours_section",
     "benchmark_section",
     "reading_section",
+    "files_section",
     "build_embedding_sections",
     "write_report",
     "lab_report_main",
@@ -324,7 +326,21 @@ def build_embedding_sections(
         neighbours_section(compare(words, opened)),
         benchmark_section(result),
         reading_section(measures, result, model_leans),
+        files_section(),
     ]
+
+
+def files_section() -> Section:
+    """Where the sets were saved in word2vec text format (the seed's "convert" step)."""
+    files = converted_files()
+    listing = "\n".join(f"- `{path}`" for path in files) or "_(none yet)_"
+    return Section(
+        "Vectors in word2vec format",
+        "Each set is saved once in word2vec text format with gensim's `save_word2vec_format` "
+        "(a GloVe text file converts with `load_word2vec_format(no_header=True)`, the "
+        "replacement for the deprecated `glove2word2vec`) and as a memory-mapped `.kv` next to "
+        "it, which is what later runs open:\n\n" + listing,
+    )
 
 
 _HTML_PAGE = """<!doctype html>

@@ -102,6 +102,7 @@ def test_lab_report_on_tiny_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "Nearest neighbours",
         "Benchmark",
         "What the numbers say",
+        "Vectors in word2vec format",
     ):
         assert f"## {title}" in text
     for name in ("model", "word2vec", "glove"):
@@ -109,6 +110,7 @@ def test_lab_report_on_tiny_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert png.stat().st_size > 1000 and f"figures/pca_{name}.png" in text
         assert (tmp_path / "report" / "figures" / f"pca_{name}.html").stat().st_size > 1000
     assert "Seed claim" in text and "| glove |" in text
+    assert "glove-6b-50d.w2v.txt" in text
     assert "[king]" not in text  # only changed forms are bracketed
     neighbours = text.split("## Nearest neighbours")[1].split("## Benchmark")[0]
     rows = [line.split("|")[1].strip() for line in neighbours.splitlines() if line.startswith("| ")]
