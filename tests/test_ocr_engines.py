@@ -150,3 +150,28 @@ def test_big_phone_jpeg_is_read_at_reduced_scale_but_boxes_are_in_file_pixels(en
     assert _cer(SENTENCE, found.text) <= 0.05
     xs, ys = [p[0] for p in found.box], [p[1] for p in found.box]
     assert 700 < min(xs) < 900 and 1400 < min(ys) < 1500 and max(ys) < 1400 + line.height + 20
+
+
+def test_a_page_that_breaks_the_recogniser_becomes_a_warning_not_a_lost_document():
+    from ocr.engines.base import OcrEngine
+
+    class Detector:
+        def detect(self, rgb):
+            return np.array([[[10, 10], [90, 10], [90, 30], [10, 30]]], dtype=float), [0.9]
+
+    class Recognizer:
+        name = "fake"
+        calls = 0
+
+        def recognize(self, crops):
+            Recognizer.calls += 1
+            if Recognizer.calls == 2:
+                raise RuntimeError("out of memory")
+            return [("fine", 0.95)] * len(crops)
+
+    pages = [Image.new("RGB", (100, 40), "white") for _ in range(3)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
+    result = OcrEngine(Recognizer(), Detector(), flatten=False).read(buffer.getvalue())
+    assert [line.page for line in result.lines] == [0, 2]
+    assert result.warnings == ["page 2 could not be read (RuntimeError: out of memory)."]

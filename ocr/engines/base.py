@@ -84,7 +84,12 @@ class OcrEngine:
         pages, warnings = read_pages_checked(image, min_side=WORK_SIDE)
         lines: list[Line] = []
         for number, page in enumerate(pages):
-            page_lines, page_warnings = self._read_page(page, number, len(pages))
+            try:
+                page_lines, page_warnings = self._read_page(page, number, len(pages))
+            except Exception as error:  # noqa: BLE001 - one bad page must not lose the others
+                where = f"page {number + 1}" if len(pages) > 1 else "the image"
+                page_lines = []
+                page_warnings = [f"{where} could not be read ({type(error).__name__}: {error})."]
             lines.extend(page_lines)
             warnings.extend(page_warnings)
         if not lines and not warnings:
