@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ocr.engines.rapidocr import DEFAULT_DETECTOR  # noqa: E402
 from ocr.fonts import HELD_OUT_FONTS  # noqa: E402
 from ocr.lexicon import Lexicon  # noqa: E402
 from ocr.metrics import ImageScore, score_text, summarize  # noqa: E402
@@ -59,11 +60,12 @@ ABLATION = [
     ("no confidence filter", {"min_confidence": 0.0}),
 ]  # fmt: skip
 # Raw rapidocr moved towards the shipped engine one step at a time: (name, RapidOCR params).
+_SHIPPED_SIDE = DEFAULT_DETECTOR["limit_side_len"]
 RAW_CHAIN = [
     ("rapidocr defaults", {}),
     ("+ no 0/180 orientation classifier", {"Global.use_cls": False}),
-    ("+ detector longest side 960", {
-        "Global.use_cls": False, "Det.limit_type": "max", "Det.limit_side_len": 960}),
+    (f"+ detector longest side {_SHIPPED_SIDE} (default: shortest >= 736)", {
+        "Global.use_cls": False, "Det.limit_type": "max", "Det.limit_side_len": _SHIPPED_SIDE}),
 ]  # fmt: skip
 
 
@@ -87,6 +89,18 @@ class RawRapidOCR:
             )
         ]  # fmt: skip
         return OcrResult.from_lines(lines, engine=self.name, seconds=time.perf_counter() - start)
+
+
+def _commit() -> str:
+    """The commit measured (with ``+dirty`` when the engine files have local changes)."""
+    import subprocess
+
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "ocr")
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -197,6 +211,7 @@ def main(argv: list[str] | None = None) -> dict:
             for k, s in SUBSETS
         },  # fmt: skip
         "seed": args.seed,
+        "commit": _commit(),
         "note": "CER/WER case-insensitive, whitespace collapsed; totals = edits / reference chars.",
         "engines": {name: _report(s, worst=5) for name, s in scores.items()},
         "skipped_engines": skipped,
