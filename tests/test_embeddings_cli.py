@@ -186,3 +186,17 @@ def test_other_glove_sets_fail_offline_with_one_sentence(
     monkeypatch.setattr(ui.cli, "COMMAND_MODULES", ("embeddings", "lab"))
     code, _, err = run(capsys, "neighbours", "good", "--vectors", "glove-6b-100d")
     assert code == 2 and err.startswith("inksight: error: ") and "glove.6B.100d.txt" in err
+
+
+def test_a_vectors_file_is_parsed_once_then_opened_from_the_cache(
+    lab: dict, capsys: pytest.CaptureFixture
+) -> None:
+    path = str(lab["glove"])
+    code, out, _ = run(capsys, "neighbours", "apple", "--vectors", path, "--topn", "1", "--json")
+    assert code == 0 and json.loads(out)["neighbours"][0]["word"] == "pear"
+    assert json.loads(out)["vectors"] == "glove.txt"
+    cached = list((lab["tmp"] / "home" / "vectors").glob("file-*.kv"))
+    assert len(cached) == 1
+    lab["glove"].write_text("apple 1 0\npear 0 1\n", encoding="utf-8")  # edited: parsed again
+    code, out, _ = run(capsys, "similarity", "apple", "pear", "--vectors", path, "--json")
+    assert json.loads(out)["cosine"] == pytest.approx(0.0)
