@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from nlp.errors import NlpError
 from ocr.types import OcrResult
-from pipelines.errors import USER_ERRORS, PipelineError
+from pipelines.errors import USER_ERRORS, PipelineError, error_sentence
 
 if TYPE_CHECKING:  # torch loads with the classifier; importing this module stays light
     from nlp.classifier import Sentiment, SentimentClassifier
@@ -215,11 +215,3 @@ class Pipeline:
     ) -> ReviewResult:
         seconds = {**seconds, "total": time.perf_counter() - start}
         return ReviewResult(path, ocr, text, sentiment, seconds, warnings, error)
-
-
-def error_sentence(error: BaseException) -> str:
-    """One sentence for a user-fixable error (OS errors name the file, not an errno)."""
-    if isinstance(error, OSError) and error.filename:
-        reason = (error.strerror or type(error).__name__).lower()
-        return f"{error.filename}: {reason}."
-    return str(error) or type(error).__name__

@@ -3,7 +3,7 @@
 from nlp.errors import NlpError
 from ocr.errors import OcrError
 
-__all__ = ["AssetError", "PipelineError", "USER_ERRORS"]
+__all__ = ["AssetError", "PipelineError", "USER_ERRORS", "error_sentence"]
 
 
 class PipelineError(ValueError):
@@ -24,3 +24,13 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     NotADirectoryError,
     UnicodeDecodeError,
 )
+
+
+def error_sentence(error: BaseException) -> str:
+    """One sentence for a user-fixable error (OS errors name the file, not an errno)."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"the input is not UTF-8 text ({error.reason} at byte {error.start})."
+    if isinstance(error, OSError) and error.filename:
+        reason = (error.strerror or type(error).__name__).lower()
+        return f"{error.filename}: {reason}."
+    return str(error) or type(error).__name__

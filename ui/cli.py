@@ -32,26 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
-    from pipelines.errors import USER_ERRORS
+    from pipelines.errors import USER_ERRORS, error_sentence
 
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as error:
-        print(f"inksight: error: {_one_sentence(error)}", file=sys.stderr)
+        print(f"inksight: error: {error_sentence(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("inksight: interrupted; finished work is kept.", file=sys.stderr)
         return 130
-
-
-def _one_sentence(error: BaseException) -> str:
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return f"no such file or folder: {error.filename}"
-    if isinstance(error, PermissionError) and error.filename:
-        return f"permission denied: {error.filename}"
-    if isinstance(error, UnicodeDecodeError):
-        return f"the input is not UTF-8 text ({error.reason} at byte {error.start})."
-    return str(error)
 
 
 if __name__ == "__main__":

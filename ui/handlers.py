@@ -53,7 +53,7 @@ BATCH_COLUMNS = ["file", "text", "label", "probability", "error"]
 
 
 def _sentence(error: BaseException) -> str:
-    from pipelines.analyze import error_sentence
+    from pipelines.errors import error_sentence
 
     return error_sentence(error)
 
