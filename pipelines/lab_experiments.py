@@ -583,6 +583,11 @@ def curve_reading(points: Sequence[CurvePoint]) -> str:
         b, s = best[n], scratch[n]
         return f"{n:,} reviews: {b.variant} {b.mean:.3f} vs scratch {s.mean:.3f}"
 
+    return _helps_sentence(best, gaps, helps, at) + _at_chance(points)
+
+
+def _helps_sentence(best: dict, gaps: dict, helps: list, at: Callable) -> str:
+    """The plain-words sentence: where the best pretrained variant helps and where it stops."""
     smallest, largest = min(best), max(best)
     if not helps:
         return (
@@ -609,6 +614,24 @@ def curve_reading(points: Sequence[CurvePoint]) -> str:
             else ""
         )
     )
+
+
+CHANCE = 0.55  # at or below this test accuracy a balanced two-class model has learned ~nothing
+
+
+def _at_chance(points: Sequence[CurvePoint]) -> str:
+    """A caveat for sizes where some variant did not learn: there the curve measures the
+    training budget rather than the embeddings."""
+    notes = []
+    for n in sorted({p.train_reviews for p in points}):
+        stuck = [p for p in points if p.train_reviews == n and p.mean <= CHANCE]
+        if stuck:
+            names = ", ".join(f"{p.variant} {p.mean:.3f}" for p in stuck)
+            notes.append(
+                f" At {n:,} reviews {names} stayed at chance: with so few updates they barely "
+                "trained, so this size says more about the training budget than about the vectors."
+            )
+    return "".join(notes)
 
 
 def curve_table(points: Sequence[CurvePoint]) -> list[dict]:

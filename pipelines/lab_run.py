@@ -244,7 +244,8 @@ def curve_section(points, png: Path, page: Path, out_dir: Path, config: Experime
         f"Test accuracy against the number of training reviews, {len(config.seeds)} seed(s) per "
         "point (each seed draws its own stratified subset and initialisation); the band spans "
         "the seeds' minimum to maximum. Max pooling throughout. Small sets get more epochs (about "
-        "400 updates, at most 25 epochs), all stop early on the same validation split.\n\n"
+        f"400 updates, at most {config.max_epochs} epochs), all stop early on the same "
+        "validation split.\n\n"
         f"![Learning curve]({png.relative_to(out_dir)})\n\n"
         f"[interactive version]({page.relative_to(out_dir)})\n\n"
         + markdown_table(curve_table(points))
