@@ -35,7 +35,7 @@ class TrainConfig:
     lr: float = field(default=3e-3, metadata={"help": "Adam learning rate."})
     weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay."})
     embed_dim: int = field(
-        default=128, metadata={"help": "Embedding dimension (follows --vectors when given)."}
+        default=256, metadata={"help": "Embedding dimension (follows --vectors when given)."}
     )
     pooling: Literal["max", "mean", "max+mean"] = field(
         default="max", metadata={"help": "Pooling of token vectors into one review vector."}
