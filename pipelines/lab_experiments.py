@@ -583,10 +583,12 @@ def curve_reading(points: Sequence[CurvePoint]) -> str:
         b, s = best[n], scratch[n]
         return f"{n:,} reviews: {b.variant} {b.mean:.3f} vs scratch {s.mean:.3f}"
 
-    return _helps_sentence(best, gaps, helps, at) + _at_chance(points)
+    caveat = _at_chance(points)
+    trained = not any(p.mean <= CHANCE for p in points if p.train_reviews == min(best))
+    return _helps_sentence(best, gaps, helps, at, trained) + caveat
 
 
-def _helps_sentence(best: dict, gaps: dict, helps: list, at: Callable) -> str:
+def _helps_sentence(best: dict, gaps: dict, helps: list, at: Callable, trained: bool) -> str:
     """The plain-words sentence: where the best pretrained variant helps and where it stops."""
     smallest, largest = min(best), max(best)
     if not helps:
@@ -610,7 +612,7 @@ def _helps_sentence(best: dict, gaps: dict, helps: list, at: Callable) -> str:
         f"at the largest size the gap is {gaps[largest] * 100:+.1f} points ({at(largest)})."
         + (
             " This agrees with the seed: pretrained vectors pay off when labelled data is scarce."
-            if min(helps) == smallest
+            if min(helps) == smallest and trained
             else ""
         )
     )
