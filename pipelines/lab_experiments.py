@@ -691,6 +691,9 @@ def plot_curve(points: Sequence[CurvePoint], out: Path) -> Path:
         ax.fill_between(xs, [p.low for p in ps], [p.high for p in ps], color=colour, alpha=0.2)
         ax.plot(xs, [p.mean for p in ps], marker="o", color=colour, label=variant)
     ax.set_xscale("log")
+    sizes = sorted({p.train_reviews for p in points})
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])  # the sizes themselves, not powers of ten
+    ax.minorticks_off()
     ax.set_xlabel("training reviews (log scale)")
     ax.set_ylabel("test accuracy")
     ax.set_title(title, fontsize=10)
