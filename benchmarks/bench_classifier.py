@@ -4,6 +4,7 @@ Targets: test accuracy >= 0.89 (mean of 3 seeds) and above TF-IDF + LogisticRegr
 validation) on the same split in the same run; `inksight train` raw -> best checkpoint <= 3 min;
 one review predicted warm <= 20 ms; model load <= 1 s. Also: keeping negations vs dropping them.
 Run: .venv/bin/python benchmarks/bench_classifier.py [--quick]
+     .venv/bin/python benchmarks/bench_classifier.py --model DIR   (speed of a trained model only)
 """
 
 from __future__ import annotations
@@ -65,11 +66,39 @@ def tfidf_baseline(splits, tokens: dict | None = None) -> dict:
     }
 
 
+def speed(model_dir: Path) -> dict:
+    """Model load and warm single-review prediction times of a trained model folder."""
+    from nlp.classifier import load_classifier
+
+    load_s = median_seconds(lambda: load_classifier(model_dir), repeat=5, warmup=1)
+    classifier = load_classifier(model_dir)
+    started = time.perf_counter()
+    classifier.classify(REVIEW)
+    first_s = time.perf_counter() - started
+    predict_s = median_seconds(lambda: classifier.classify(REVIEW), repeat=50, warmup=3)
+    return {
+        "load_s": round(load_s, 3),
+        "first_prediction_s": round(first_s, 3),
+        "predict_warm_ms": round(predict_s * 1000, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
+    if "--model" in argv:
+        result = {"model": argv[argv.index("--model") + 1]}
+        result |= speed(Path(result["model"]))
+        write_result("classifier_speed", result)
+        print_table(
+            "Sentiment classifier speed",
+            [
+                ("one review warm", f"{result['predict_warm_ms']:.1f} ms", "<= 20 ms", verdict(result["predict_warm_ms"] <= 20)),
+                ("model load", f"{result['load_s']:.2f} s (+{result['first_prediction_s']:.2f} s first call)", "<= 1 s", verdict(result["load_s"] <= 1)),
+            ],
+        )  # fmt: skip
+        return result
     quick = "--quick" in argv
     os.environ["INKSIGHT_HOME"] = tempfile.mkdtemp(prefix="inksight-bench-")  # cold: no token cache
-    from nlp.classifier import load_classifier
     from nlp.preprocess import PreprocessConfig
     from pipelines.config import TrainConfig
     from pipelines.data import load_splits, tokenized_reviews
@@ -98,13 +127,9 @@ def main(argv: list[str] | None = None) -> dict:
         splits, {k: tokenized_reviews(v, PreprocessConfig()) for k, v in splits.items()}
     )
 
-    model_dir = out / f"seed{seeds[0]}"
-    load_s = median_seconds(lambda: load_classifier(model_dir), repeat=5, warmup=1)
-    classifier = load_classifier(model_dir)
-    started = time.perf_counter()
-    classifier.classify(REVIEW)
-    first_s = time.perf_counter() - started
-    predict_s = median_seconds(lambda: classifier.classify(REVIEW), repeat=50, warmup=3)
+    timing = speed(out / f"seed{seeds[0]}")
+    load_s, first_s = timing["load_s"], timing["first_prediction_s"]
+    predict_s = timing["predict_warm_ms"] / 1000
 
     cold_train_s = runs[seeds[0]]["total_seconds"]
     mean_acc = statistics.mean(accuracies)
@@ -116,9 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
         "tfidf_logreg_same_tokens": same_tokens,
         "negations": {"kept": accuracies[0], "dropped": no_neg["test"]["accuracy"]},
         "train_raw_to_best_s": cold_train_s,
-        "load_s": round(load_s, 3),
-        "first_prediction_s": round(first_s, 3),
-        "predict_warm_ms": round(predict_s * 1000, 2),
+        **timing,
         "quick": quick,
     }  # fmt: skip
     write_result("classifier", result)

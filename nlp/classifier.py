@@ -223,10 +223,13 @@ def load_classifier(folder: str | Path) -> SentimentClassifier:
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise NlpError(f"{folder / 'config.json'} is not an Inksight model config ({FORMAT}).")
     vocab = Vocab.load(folder / "vocab.txt")
-    model = EmbeddingClassifier(ModelConfig(**config["model"]))
+    # Built on the meta device: random initialisation of a large vocabulary costs seconds and
+    # is overwritten by the saved weights anyway.
+    with torch.device("meta"):
+        model = EmbeddingClassifier(ModelConfig(**config["model"]))
     try:
         state = load_file(str(folder / "model.safetensors"))
-        model.load_state_dict(state)
+        model.load_state_dict(state, assign=True)
     except (SafetensorError, RuntimeError, OSError) as error:
         raise NlpError(
             f"the weights in {folder / 'model.safetensors'} are damaged or do not fit the config."

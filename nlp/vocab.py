@@ -72,7 +72,14 @@ class Vocab:
         if not lines or not lines[0].startswith(_HEADER):
             raise NlpError(f"{path} is not an Inksight vocabulary (missing '{_HEADER}' header).")
         declared = int(lines[0].split("\t")[1]) if "\t" in lines[0] else -1
-        rows = [line.split("\t") for line in lines[1:]]
-        if declared != len(rows) or any(len(r) != 2 for r in rows):
+        tokens, counts = [], {}
+        for line in lines[1:]:
+            token, tab, count = line.rpartition("\t")
+            if not tab or not count.isdigit():
+                raise NlpError(f"{path} is damaged: '{line[:40]}' is not a token<TAB>count row.")
+            tokens.append(token)
+            if count != "0":
+                counts[token] = int(count)
+        if declared != len(tokens):
             raise NlpError(f"{path} is damaged: its header and its rows disagree.")
-        return cls([r[0] for r in rows], {r[0]: int(r[1]) for r in rows if int(r[1]) > 0})
+        return cls(tokens, counts)
