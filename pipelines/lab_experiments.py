@@ -40,6 +40,7 @@ __all__ = [
     "CellStore",
     "open_store",
     "epochs_for",
+    "patience_for",
     "run_cells",
     "train_size_check",
     "CompareRow",
@@ -67,6 +68,9 @@ FORMAT = "inksight-lab v1"
 # A small training set gets more epochs, so every size sees a comparable number of updates;
 # early stopping on validation accuracy ends a run sooner.
 TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 400, 3, 25
+# Patience counts updates too: two epochs of a 250-review set are 8 updates, too few to tell a
+# pretrained start that has not moved yet from one that cannot learn.
+PATIENCE_STEPS = 100
 QUICK_MAX_EPOCHS = 8  # the quick profile trades a little accuracy at small sizes for minutes
 
 
@@ -160,7 +164,7 @@ class ExperimentConfig:
             "batch_size": self.batch_size,
             "patience": self.patience,
             "max_epochs": self.max_epochs,
-            "schedule": [TARGET_STEPS, MIN_EPOCHS],
+            "schedule": [TARGET_STEPS, MIN_EPOCHS, PATIENCE_STEPS],
         }
 
 
@@ -182,6 +186,12 @@ def _file_identity(path: Path) -> str:
                 digest.update(block)
         return f"{path.name} sha256:{digest.hexdigest()[:16]}"
     return str(path)
+
+
+def patience_for(size: int, batch_size: int = 64, patience: int = 2) -> int:
+    """Epochs without validation gain before a cell stops: at least PATIENCE_STEPS updates."""
+    steps_per_epoch = max(1, math.ceil(size / batch_size))
+    return max(patience, math.ceil(PATIENCE_STEPS / steps_per_epoch))
 
 
 def epochs_for(size: int, batch_size: int = 64, max_epochs: int = MAX_EPOCHS) -> int:
@@ -312,7 +322,7 @@ def _train_cell(config: ExperimentConfig, variant: str, pooling: str, size, seed
             train_size=None if size == FULL else n,
             pooling=pooling,
             epochs=epochs_for(n, config.batch_size, config.max_epochs),
-            patience=config.patience,
+            patience=patience_for(n, config.batch_size, config.patience),
             batch_size=config.batch_size,
             vectors=config.vectors if VARIANTS[variant]["embeddings"] == "glove" else None,
             progress=False,

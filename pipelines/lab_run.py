@@ -245,7 +245,7 @@ def curve_section(points, png: Path, page: Path, out_dir: Path, config: Experime
         "point (each seed draws its own stratified subset and initialisation); the band spans "
         "the seeds' minimum to maximum. Max pooling throughout. Small sets get more epochs (about "
         f"400 updates, at most {config.max_epochs} epochs), all stop early on the same "
-        "validation split.\n\n"
+        "validation split after about 100 updates (at least two epochs) without gain.\n\n"
         f"![Learning curve]({png.relative_to(out_dir)})\n\n"
         f"[interactive version]({page.relative_to(out_dir)})\n\n"
         + markdown_table(curve_table(points))
