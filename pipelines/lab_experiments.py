@@ -605,7 +605,7 @@ def _helps_sentence(best: dict, gaps: dict, helps: list, at: Callable, trained: 
         return (
             "Pretrained vectors did not help at any size measured: the best pretrained variant "
             f"never beat the scratch model by more than {HELP_MARGIN * 100:.1f} points "
-            f"({at(smallest)}; {at(largest)}). The seed's claim that pretrained embeddings help "
+            f"({at(smallest)}{'' if smallest == largest else '; ' + at(largest)}). The seed's claim that pretrained embeddings help "
             "with limited data is not borne out here."
         )
     stop = next((n for n in sorted(best) if n > max(helps)), None)
@@ -640,8 +640,9 @@ def _at_chance(points: Sequence[CurvePoint]) -> str:
         if stuck:
             names = ", ".join(f"{p.variant} {p.mean:.3f}" for p in stuck)
             notes.append(
-                f" At {n:,} reviews {names} stayed at chance: with so few updates they barely "
-                "trained, so this size says more about the training budget than about the vectors."
+                f" At {n:,} reviews {names} stayed at chance: it learned next to nothing with "
+                "this training recipe and budget, so at this size the curve says more about "
+                "training than about the vectors."
             )
     return "".join(notes)
 
