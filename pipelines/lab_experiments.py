@@ -165,7 +165,19 @@ class ExperimentConfig:
             "patience": self.patience,
             "max_epochs": self.max_epochs,
             "schedule": [TARGET_STEPS, MIN_EPOCHS, PATIENCE_STEPS],
+            "training": _training_defaults(),
         }
+
+
+def _training_defaults() -> dict:
+    """The TrainConfig defaults every cell inherits: a changed default is a different lab."""
+    from pipelines.config import TrainConfig
+
+    return {k: v for k, v in asdict(TrainConfig()).items() if k in _INHERITED}
+
+
+_INHERITED = ("lr", "weight_decay", "embed_dim", "dropout", "init_std", "min_freq", "max_vocab",
+              "max_len", "bigrams", "keep_negations")  # fmt: skip
 
 
 def _size(value: int | str) -> int | str:

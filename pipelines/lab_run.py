@@ -144,7 +144,8 @@ def training_section(metrics: dict) -> Section:
         }
     ]
     body = (
-        "The seed architecture: Embedding (random start, 128 dimensions, unigrams + bigrams) -> "
+        f"The seed architecture: Embedding (random start, {metrics['config']['embed_dim']} "
+        "dimensions, unigrams + bigrams) -> "
         "max pooling over the review's tokens -> dropout -> Linear, early stopping on validation "
         "accuracy. Its Embedding matrix is the `model` set in the steps below.\n\n"
         + markdown_table(rows)
@@ -230,7 +231,8 @@ def comparison_section(rows, size) -> Section:
     reviews = rows[0].train_reviews if rows else 0
     body = (
         f"Each variant trained on the same {reviews:,} training reviews ({size}) and scored on "
-        "the same test split. scratch: random start, 128 dimensions; glove-frozen: GloVe rows "
+        f"the same test split. scratch: random start, {_default_dim()} dimensions; glove-frozen: "
+        "GloVe rows "
         "fixed, only the Linear layer trains; glove-finetuned: starts from GloVe and trains it; "
         "word2vec-init: starts from word2vec trained on the training reviews' text. Coverage: "
         "share of training tokens that got a pretrained vector. ± is half the range over seeds."
@@ -253,6 +255,12 @@ def curve_section(points, png: Path, page: Path, out_dir: Path, config: Experime
         + curve_reading(points)
     )
     return Section("Step 7b: the learning curve", body)
+
+
+def _default_dim() -> int:
+    from pipelines.config import TrainConfig
+
+    return TrainConfig().embed_dim
 
 
 def _titled(section: Section, title: str) -> Section:
