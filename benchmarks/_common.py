@@ -34,7 +34,9 @@ def write_result(name: str, result: dict) -> Path:
 def print_table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
     """Rows of (measure, value, target, verdict)."""
     print(f"\n{title}")
-    widths = [max(len(r[i]) for r in [("measure", "value", "target", "met"), *rows]) for i in range(4)]
+    widths = [
+        max(len(r[i]) for r in [("measure", "value", "target", "met"), *rows]) for i in range(4)
+    ]
     for row in [("measure", "value", "target", "met"), *rows]:
         print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
 
@@ -46,4 +48,8 @@ def verdict(ok: bool) -> str:
 def _machine() -> dict:
     import os
 
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }

@@ -56,9 +56,7 @@ def main(argv: list[str] | None = None) -> dict:
             lambda: list(full.tokenizer.pipe(sample, batch_size=500))
         )
         * scale,
-        "inksight single process": _timed(
-            lambda: Preprocessor().tokenize_many(sample, n_process=1)
-        )
+        "inksight single process": _timed(lambda: Preprocessor().tokenize_many(sample, n_process=1))
         * scale,
     }
     config = PreprocessConfig()
