@@ -27,7 +27,7 @@ __all__ = ["LABELS", "Sentiment", "SentimentClassifier", "load_classifier", "sav
 
 FORMAT = "inksight-model v1"
 LABELS = ("negative", "positive")
-FEW_KNOWN_SHARE = 0.5  # below this share of known words the label is flagged as shaky
+FEW_KNOWN_SHARE = 0.5  # default: below this share of known words the label is flagged as shaky
 
 
 @dataclass
@@ -71,14 +71,21 @@ class SentimentClassifier:
         self.info = info or {}
 
     # --- prediction -------------------------------------------------------------------------
-    def classify(self, text: str, top_k: int = 8) -> Sentiment:
-        """Sentiment of one text; raises ``NlpError`` for empty or entirely unknown text."""
-        result = self.classify_many([text], top_k=top_k)[0]
+    def classify(
+        self, text: str, top_k: int = 8, few_known_share: float = FEW_KNOWN_SHARE
+    ) -> Sentiment:
+        """Sentiment of one text; raises ``NlpError`` for empty or entirely unknown text.
+
+        A verdict resting on fewer than ``few_known_share`` known words carries a warning.
+        """
+        result = self.classify_many([text], top_k=top_k, few_known_share=few_known_share)[0]
         if isinstance(result, NlpError):
             raise result
         return result
 
-    def classify_many(self, texts: Sequence[str], top_k: int = 8) -> list[Sentiment | NlpError]:
+    def classify_many(
+        self, texts: Sequence[str], top_k: int = 8, few_known_share: float = FEW_KNOWN_SHARE
+    ) -> list[Sentiment | NlpError]:
         """One result per text, in order; a text that cannot be scored yields its ``NlpError``."""
         token_lists = self.preprocessor.tokenize_many(list(texts))
         results: list[Sentiment | NlpError | None] = [None] * len(texts)
@@ -100,7 +107,7 @@ class SentimentClassifier:
                         f"the review is longer than {self.preprocessor.config.max_chars:,} "
                         "characters; only its beginning was read."
                     )
-                if known < FEW_KNOWN_SHARE * sentiment.tokens:
+                if known < few_known_share * sentiment.tokens:
                     sentiment.warnings.append(
                         f"only {known} of {sentiment.tokens} words are known to the model; "
                         "the label may be unreliable."

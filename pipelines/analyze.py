@@ -168,13 +168,12 @@ class Pipeline:
         """Classify typed or corrected text; an empty or unscorable text is the record's error."""
         start = time.perf_counter()
         try:
-            sentiment = self.classifier.classify(text)
+            sentiment = self._sentiment(text)
         except NlpError as error:
             seconds = {"ocr": 0.0, "nlp": time.perf_counter() - start}
             return self._result(None, None, text, None, seconds, [], str(error), start)
         seconds = {"ocr": 0.0, "nlp": time.perf_counter() - start}
-        warnings = self._sentiment_warnings(sentiment)
-        return self._result(None, None, text, sentiment, seconds, warnings, None, start)
+        return self._result(None, None, text, sentiment, seconds, sentiment.warnings, None, start)
 
     # --- helpers --------------------------------------------------------------------------------
     def _classify(self, text: str) -> tuple[Sentiment | None, list[str], float]:
@@ -183,24 +182,13 @@ class Pipeline:
         if not text.strip():
             return None, [], 0.0  # the engine already said no text was found
         try:
-            sentiment = self.classifier.classify(text)
+            sentiment = self._sentiment(text)
         except NlpError as error:
             return None, [f"no sentiment: {error}"], time.perf_counter() - start
-        return sentiment, self._sentiment_warnings(sentiment), time.perf_counter() - start
+        return sentiment, list(sentiment.warnings), time.perf_counter() - start
 
-    def _sentiment_warnings(self, sentiment: Sentiment) -> list[str]:
-        # The classifier flags few known words at its own fixed share; the pipeline's threshold
-        # is configurable, so it replaces that one warning.
-        warnings = [w for w in sentiment.warnings if "known to the model" not in w]
-        if (
-            sentiment.tokens
-            and sentiment.known_tokens < self.config.few_known_words * sentiment.tokens
-        ):
-            warnings.append(
-                f"only {sentiment.known_tokens} of {sentiment.tokens} words are known to the "
-                "model; the label may be unreliable."
-            )
-        return warnings
+    def _sentiment(self, text: str) -> Sentiment:
+        return self.classifier.classify(text, few_known_share=self.config.few_known_words)
 
     @staticmethod
     def _result(

@@ -97,6 +97,11 @@ def test_warnings_a_user_needs(pipeline, scans, tiny_model_dir):
     assert typed.sentiment.label == "positive"
     assert any("words are known to the model" in w for w in typed.warnings)
     assert sum("known to the model" in w for w in typed.warnings) == 1
+    # 1 known word of 5: a threshold of 0.1 lets it pass, and the record agrees with its sentiment.
+    lenient = Pipeline(pipeline.engine, pipeline.classifier, PipelineConfig(few_known_words=0.1))
+    relaxed = lenient.analyze_text("wonderful zorbly flimflam quaggle snorf")
+    assert not any("known to the model" in w for w in relaxed.warnings)
+    assert relaxed.sentiment.warnings == relaxed.warnings
 
 
 @pytest.mark.real_assets
