@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     from nlp.analogy import evaluate_analogies
     from nlp.vectors import load_keyed_vectors
-    from pipelines.assets import glove_path
-    from pipelines.embeddings import SET_NAMES, benchmark, gensim_test_file, glove_vectors
+    from pipelines.assets import evaluation_file, glove_path
+    from pipelines.embeddings import SET_NAMES, benchmark, glove_vectors
 
     result: dict = {"restrict_vocab": args.restrict_vocab}
     glove_vectors()  # builds the cached .kv and word2vec text the first time (not timed)
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict:
     result["most_similar_median_ms"] = statistics.median(times) * 1000
     result["most_similar_queries"] = len(times)
 
-    questions = gensim_test_file("questions-words.txt")
+    questions = evaluation_file("questions-words.txt")
     ours, ours_cpu = _cpu_time(lambda: evaluate_analogies(glove.kv, questions, args.restrict_vocab))
     result["batched_analogy"] = ours.to_dict()
     result["batched_analogy_cpu_s"] = ours_cpu

@@ -28,6 +28,8 @@ __all__ = [
     "cache_dir",
     "default_model_dir",
     "downloads_allowed",
+    "EVALUATION_FILES",
+    "evaluation_file",
     "font_dirs",
     "glove_path",
     "imdb_csv_path",
@@ -183,6 +185,21 @@ def font_dirs() -> list[Path]:
         "/usr/share/fonts",
     ]
     return [Path(c) for c in candidates if c and Path(c).is_dir()]
+
+
+EVALUATION_FILES = ("questions-words.txt", "wordsim353.tsv", "simlex999.txt")
+
+
+def evaluation_file(name: str) -> Path:
+    """A word-vector test set shipped inside gensim (analogies, similarity judgements)."""
+    if name not in EVALUATION_FILES:
+        raise AssetError(f"unknown evaluation file {name!r}; choose {', '.join(EVALUATION_FILES)}.")
+    from gensim.test.utils import datapath
+
+    path = Path(datapath(name))
+    if not path.is_file():
+        raise AssetError(f"gensim's test file {name} is missing; reinstall gensim.")
+    return path
 
 
 # --- helpers ----------------------------------------------------------------------------------

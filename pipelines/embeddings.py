@@ -34,7 +34,7 @@ from nlp.vectors import (
     save_fast,
     save_word2vec_text,
 )
-from pipelines.assets import GLOVE_SETS, cache_dir, glove_path
+from pipelines.assets import GLOVE_SETS, cache_dir, evaluation_file, glove_path
 from pipelines.errors import PipelineError
 
 __all__ = [
@@ -56,7 +56,6 @@ __all__ = [
     "BenchmarkResult",
     "benchmark_set",
     "benchmark",
-    "gensim_test_file",
 ]
 
 SET_NAMES = ("model", "word2vec", "glove")
@@ -307,17 +306,6 @@ def cluster_measures(sets: Sequence[WordVectors]) -> list:
 # --------------------------------------------------------------------------------------------
 
 
-def gensim_test_file(name: str) -> Path:
-    """A file from gensim's bundled test data (questions-words.txt, wordsim353.tsv, simlex999.txt)."""
-    # TODO(lead): move to assets
-    from gensim.test.utils import datapath
-
-    path = Path(datapath(name))
-    if not path.is_file():
-        raise PipelineError(f"gensim's test file {name} is missing; reinstall gensim.")
-    return path
-
-
 @dataclass
 class SetBenchmark:
     """One set's scores: analogies (semantic/syntactic), two similarity correlations."""
@@ -398,9 +386,9 @@ def benchmark_set(wv: WordVectors, restrict_vocab: int = RESTRICT_VOCAB) -> SetB
     """Analogy accuracy (gensim's rule, batched) and similarity correlations for one set."""
     started = time.perf_counter()
     kv = _evaluated_kv(wv)
-    analogy = evaluate_analogies(kv, gensim_test_file("questions-words.txt"), restrict_vocab)
-    wordsim = _evaluate_word_pairs(kv, gensim_test_file("wordsim353.tsv"), restrict_vocab)
-    simlex = _evaluate_word_pairs(kv, gensim_test_file("simlex999.txt"), restrict_vocab)
+    analogy = evaluate_analogies(kv, evaluation_file("questions-words.txt"), restrict_vocab)
+    wordsim = _evaluate_word_pairs(kv, evaluation_file("wordsim353.tsv"), restrict_vocab)
+    simlex = _evaluate_word_pairs(kv, evaluation_file("simlex999.txt"), restrict_vocab)
     seconds = time.perf_counter() - started
     return SetBenchmark(wv.name, len(kv), wv.dim, analogy, wordsim, simlex, seconds)
 

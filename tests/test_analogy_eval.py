@@ -123,3 +123,14 @@ def test_zero_vectors_never_answer(tmp_path: Path) -> None:
     with np.errstate(invalid="ignore"):  # gensim divides by the zero norm
         _, sections = kv.evaluate_word_analogies(str(path))
     assert len(sections[-1]["correct"]) == 1
+
+
+def test_gensim_ships_the_three_evaluation_sets_and_typos_are_named() -> None:
+    from pipelines.assets import EVALUATION_FILES, evaluation_file
+    from pipelines.errors import AssetError
+
+    questions = evaluation_file("questions-words.txt")
+    assert read_analogy_questions(questions)  # the real file parses into questions
+    assert all(evaluation_file(name).stat().st_size > 1000 for name in EVALUATION_FILES)
+    with pytest.raises(AssetError, match="unknown evaluation file 'simlex.txt'"):
+        evaluation_file("simlex.txt")
