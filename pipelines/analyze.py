@@ -42,6 +42,14 @@ class PipelineConfig:
         default=None,
         metadata={"help": "TrOCR folder or hub id (default: microsoft/trocr-small-handwritten)."},
     )
+    trocr_int8: bool = field(
+        default=False,
+        metadata={"help": "Read with TrOCR quantised to dynamic int8 (about 2x faster on a CPU)."},
+    )
+    trocr_runtime: Literal["torch", "onnxruntime"] = field(
+        default="torch",
+        metadata={"help": "Run TrOCR's image encoder in torch or onnxruntime (faster on a CPU)."},
+    )
     threads: int | None = field(
         default=None,
         metadata={"help": "CPU threads per OCR engine (default: all cores; 1 per batch worker)."},
@@ -58,6 +66,10 @@ class PipelineConfig:
     def __post_init__(self) -> None:
         if self.ocr not in ("auto", "rapidocr", "trocr"):
             raise PipelineError(f"unknown OCR engine {self.ocr!r}; choose auto, rapidocr or trocr.")
+        if self.trocr_runtime not in ("torch", "onnxruntime"):
+            raise PipelineError(
+                f"unknown TrOCR runtime {self.trocr_runtime!r}; choose torch or onnxruntime."
+            )
         for name in ("low_confidence", "few_known_words"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise PipelineError(f"--{name.replace('_', '-')} must be between 0 and 1.")
@@ -131,7 +143,8 @@ class Pipeline:
 
         config = config or PipelineConfig()
         options = {"threads": config.threads} if config.threads else {}
-        engine = build_ocr_engine(config.ocr, config.trocr_model, **options)
+        trocr = {"quantize": config.trocr_int8, "runtime": config.trocr_runtime}
+        engine = build_ocr_engine(config.ocr, config.trocr_model, trocr, **options)
         return cls(engine, load_model(config.model), config)
 
     def analyze(self, image: ImageSource, path: str | None = None) -> ReviewResult:

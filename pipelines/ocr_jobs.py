@@ -245,8 +245,16 @@ def load_truth(folder: Path) -> list[dict]:
     return records
 
 
-def build_ocr_engine(name: str = "auto", trocr_model: str | None = None, **options: Any):
-    """Build an OCR engine, resolving TrOCR weights through ``pipelines.assets`` first."""
+def build_ocr_engine(
+    name: str = "auto",
+    trocr_model: str | None = None,
+    trocr_options: dict[str, Any] | None = None,
+    **options: Any,
+):
+    """Build an OCR engine, resolving TrOCR weights through ``pipelines.assets`` first.
+
+    ``trocr_options`` (``quantize``, ``runtime``, ...) apply only when TrOCR is the one built.
+    """
     from ocr.engines import build_engine
 
     if name == "rapidocr":
@@ -257,7 +265,7 @@ def build_ocr_engine(name: str = "auto", trocr_model: str | None = None, **optio
         if name == "trocr":
             raise
         return build_engine("rapidocr", **options)
-    return build_engine("trocr", trocr_model=model_path, **options)
+    return build_engine("trocr", trocr_model=model_path, trocr_options=trocr_options, **options)
 
 
 def score_images(

@@ -66,12 +66,53 @@ def test_lines_stop_at_their_end_token(tiny):
         [ord("h") + 4 - 32, ord("i") + 4 - 32, eos, 1, 1]
     )  # any ids, then </s>, pads
     ids = processor.tokenizer("hi", add_special_tokens=False).input_ids
-    tokens = torch.tensor([*ids, eos, processor.tokenizer.pad_token_id, ids[0]])
-    log_probs = torch.log(torch.tensor([0.9, 0.8, 0.7, 0.01, 0.01]))
+    tokens = [*ids, eos, processor.tokenizer.pad_token_id, ids[0]]
+    log_probs = torch.log(torch.tensor([0.9, 0.8, 0.7, 0.01, 0.01])).tolist()
     reading = reader._reading(tokens, log_probs)
     assert reading.text == "hi"
     assert reading.min_probability == pytest.approx(0.7)
     assert reading.mean_probability == pytest.approx(0.8)
+
+
+def test_finished_lines_leave_the_batch_and_read_as_generate_reads_them(tiny):
+    """Lines that end early stop costing decoder steps, and the text is what generate gives."""
+    import copy
+
+    import torch
+
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    model = copy.deepcopy(model)
+    eos = model.generation_config.eos_token_id
+    real_forward = model.decoder.forward
+    rows_per_step: list[int] = []
+
+    def forward(*args, **kwargs):  # each line ends after 2-7 tokens, decided by its own image
+        output = real_forward(*args, **kwargs)
+        hidden = kwargs["encoder_hidden_states"]
+        cache = kwargs.get("cache") or kwargs.get("past_key_values")
+        length = 2 + (hidden[:, 0, 0].abs() * 1e4).long() % 6
+        output.logits[cache.get_seq_length() >= length, -1, eos] = 1e4
+        rows_per_step.append(hidden.shape[0])
+        return output
+
+    model.decoder.forward = forward
+    crops = _crops(8)
+    reader = TrocrRecognizer(model, processor, max_new_tokens=12, batch_size=8)
+    readings = reader.read(crops)
+    assert len({len(r.text) for r in readings}) > 2  # the lines really end at different lengths
+    assert (
+        rows_per_step[0] == 8
+        and rows_per_step[-1] < 8
+        and rows_per_step == sorted(rows_per_step, reverse=True)
+    )
+    with torch.inference_mode():
+        generated = model.generate(
+            reader.pixel_values(crops), max_new_tokens=12, do_sample=False, num_beams=1
+        )
+    texts = processor.tokenizer.batch_decode(generated, skip_special_tokens=True)
+    assert [r.text for r in readings] == [text.strip() for text in texts]
 
 
 def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
@@ -84,6 +125,24 @@ def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
     readings = quantized.read(_crops(2))
     assert len(readings) == 2 and all(0.0 <= r.mean_probability <= 1.0 for r in readings)
     assert "quantized" in type(quantized.model.decoder.output_projection).__module__
+
+
+def test_onnxruntime_encoder_reads_what_torch_reads(tiny):
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    crops = _crops(4)
+    torch_readings = TrocrRecognizer(model, processor, max_new_tokens=10).read(crops)
+    onnx_reader = TrocrRecognizer(model, processor, max_new_tokens=10, runtime="onnxruntime")
+    onnx_readings = onnx_reader.read(crops)
+    assert [r.text for r in onnx_readings] == [r.text for r in torch_readings]
+    assert np.allclose(
+        [r.mean_probability for r in onnx_readings],
+        [r.mean_probability for r in torch_readings],
+        atol=1e-3,
+    )
+    with pytest.raises(OcrError, match="unknown TrOCR runtime 'tensorrt'"):
+        TrocrRecognizer(model, processor, runtime="tensorrt")
 
 
 def test_saved_folder_reloads_with_the_same_readings(tiny, tmp_path):
@@ -100,6 +159,11 @@ def test_saved_folder_reloads_with_the_same_readings(tiny, tmp_path):
     assert before == after
     engine = build_engine("trocr", trocr_model=tmp_path, max_new_tokens=8)
     assert engine.name == f"trocr:{tmp_path}"
+    fast = build_engine(
+        "auto", trocr_model=tmp_path, trocr_options={"quantize": True, "runtime": "onnxruntime"}
+    )
+    assert fast.name == f"trocr:{tmp_path}" and fast.recognizer.runtime == "onnxruntime"
+    assert "quantized" in type(fast.recognizer.model.decoder.output_projection).__module__
     lines = engine.read_lines([Image.fromarray(crop) for crop in _crops(3)])
     assert len(lines) == 3 and all(
         line.box[2] == [float(c.shape[1]), float(c.shape[0])]

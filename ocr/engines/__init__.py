@@ -27,6 +27,7 @@ def build_engine(
     *,
     trocr_model: str | Path | None = None,
     allow_download: bool = False,
+    trocr_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> OcrEngine:
     """Build an OCR engine by name.
@@ -36,6 +37,8 @@ def build_engine(
             are already on this machine (a folder, or the Hugging Face cache), else rapidocr.
         trocr_model: A TrOCR folder or hub id (default ``microsoft/trocr-small-handwritten``).
         allow_download: Let TrOCR fetch missing weights from the Hugging Face hub.
+        trocr_options: Options used only when TrOCR reads (``quantize``, ``runtime``,
+            ``num_beams``, ...), so ``auto`` can fall back to rapidocr with the same call.
         **options: Engine options (see each engine's ``build``).
 
     Raises:
@@ -51,5 +54,5 @@ def build_engine(
         raise OcrError(f"unknown OCR engine {name!r}; choose one of {choices}.")
     module = importlib.import_module(ENGINES[name])
     if name == "trocr":
-        options.update(model=trocr_model, allow_download=allow_download)
+        options.update(trocr_options or {}, model=trocr_model, allow_download=allow_download)
     return module.build(**options)

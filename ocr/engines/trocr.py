@@ -1,9 +1,12 @@
 """TrOCR (Hugging Face ``transformers``): a line recogniser for handwriting.
 
 TrOCR reads one text line per image, so it sits behind the same line finder as the offline engine:
-the page's detector boxes become line crops, and all crops of a page go through ``generate`` in
-batches under ``torch.inference_mode()``. Each line's confidence is the mean softmax probability of
-its chosen tokens (the minimum is kept too); generation stops per line at the end token.
+the page's detector boxes become line crops, and all crops of a page are read in batches under
+``torch.inference_mode()``. Greedy decoding is a short loop of our own rather than ``generate``: a
+line leaves the batch (and the key/value cache) at its end token, so short lines stop costing
+anything while long ones finish. Beam search uses ``generate``. Each line's confidence is the mean
+softmax probability of its chosen tokens (the minimum is kept too). The image encoder, most of the
+time on a CPU, can run in onnxruntime (``runtime="onnxruntime"``, see ``trocr_onnx``).
 
 Weights come from a folder or a hub id. ``load_trocr`` looks locally first and only goes online
 when told to, because a plain ``from_pretrained`` without network spends minutes in retries.
@@ -11,6 +14,7 @@ when told to, because a plain ``from_pretrained`` without network spends minutes
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from ocr.errors import OcrError
 __all__ = [
     "DEFAULT_MODEL",
     "KNOWN_MODELS",
+    "RUNTIMES",
     "TrocrReading",
     "TrocrRecognizer",
     "build",
@@ -36,6 +41,7 @@ KNOWN_MODELS = (
     "microsoft/trocr-base-handwritten",
     "microsoft/trocr-large-handwritten",
 )
+RUNTIMES = ("torch", "onnxruntime")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
 
 
@@ -119,9 +125,11 @@ class TrocrRecognizer:
         num_beams: Beam width (1 = greedy, the fastest).
         max_new_tokens: Longest line, in tokens.
         min_new_tokens: Shortest output (0; benchmarks force a fixed length with it).
-        batch_size: Crops per ``generate`` call.
+        batch_size: Crops read together.
         quantize: Dynamic int8 quantisation of the Linear layers (CPU; about 2x faster).
         threads: torch CPU threads (None: leave torch's setting).
+        runtime: ``"torch"`` or ``"onnxruntime"`` for the image encoder (exported when the
+            recogniser is built; int8 there too when ``quantize``). The decoder stays in torch.
     """
 
     def __init__(
@@ -136,17 +144,30 @@ class TrocrRecognizer:
         batch_size: int = 16,
         quantize: bool = False,
         threads: int | None = None,
+        runtime: str = "torch",
     ) -> None:
         import torch
 
+        if runtime not in RUNTIMES:
+            raise OcrError(f"unknown TrOCR runtime {runtime!r}; choose {' or '.join(RUNTIMES)}.")
         if threads:
             torch.set_num_threads(int(threads))
         model = model.eval()
+        size = processor.image_processor.size
+        self._size = (int(size["height"]), int(size["width"]))
+        self._onnx_encoder = None
+        if runtime == "onnxruntime":  # exported from the fp32 weights, before torch quantises
+            from ocr.engines.trocr_onnx import OnnxEncoder
+
+            self._onnx_encoder = OnnxEncoder(
+                model.encoder, self._size, quantize=quantize, threads=threads
+            )
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
             )
         self.model = model
+        self.runtime = runtime
         self.processor = processor
         self.tokenizer = processor.tokenizer
         self.name = name
@@ -155,13 +176,14 @@ class TrocrRecognizer:
         self.min_new_tokens = min_new_tokens
         self.batch_size = batch_size
         image_processor = processor.image_processor
-        size = image_processor.size
-        self._size = (int(size["height"]), int(size["width"]))
         self._mean = np.asarray(image_processor.image_mean, dtype=np.float32)
         self._std = np.asarray(image_processor.image_std, dtype=np.float32)
         self._eos = self.model.generation_config.eos_token_id
         if self._eos is None:
             self._eos = self.tokenizer.eos_token_id
+        if isinstance(self._eos, list):
+            self._eos = self._eos[0]
+        self._start = self.model.config.decoder_start_token_id
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return [(r.text, r.mean_probability) for r in self.read(crops)]
@@ -198,54 +220,87 @@ class TrocrRecognizer:
 
         if not crops:
             return []
-        greedy = self.num_beams == 1
-        recorder = _ChosenLogProbability()
         with torch.inference_mode():
-            output = self.model.generate(
-                self.pixel_values(crops).to(self.model.device),
-                num_beams=self.num_beams,
-                max_new_tokens=self.max_new_tokens,
-                min_new_tokens=self.min_new_tokens,
-                do_sample=False,
-                # Greedy: record each chosen token's log-probability as we go, instead of keeping
-                # every step's full-vocabulary scores (16 lines x 64k tokens x 40 steps).
-                logits_processor=[recorder] if greedy else None,
-                output_scores=not greedy,
-                return_dict_in_generate=True,
-            )
-            if greedy:
-                log_probs = torch.stack(recorder.steps, dim=1)
-            else:
-                log_probs = self.model.compute_transition_scores(
-                    output.sequences, output.scores, output.beam_indices, normalize_logits=False
+            hidden = self._encode(self.pixel_values(crops).to(self.model.device))
+            search = self._greedy if self.num_beams == 1 else self._beam_search
+            decoded = search(hidden)
+        return [self._reading(tokens, log_probs) for tokens, log_probs in decoded]
+
+    def _encode(self, pixel_values: Any) -> Any:
+        if self._onnx_encoder is not None:
+            return self._onnx_encoder(pixel_values)
+        return self.model.encoder(pixel_values=pixel_values).last_hidden_state
+
+    def _greedy(self, hidden: Any) -> list[tuple[list[int], list[float]]]:
+        """Greedy decoding; each line leaves the batch and the cache at its end token."""
+        import torch
+        from transformers import DynamicCache, EncoderDecoderCache
+
+        projection = getattr(self.model, "enc_to_dec_proj", None)  # when widths differ
+        if projection is not None:
+            hidden = projection(hidden)
+        rows = hidden.shape[0]
+        tokens: list[list[int]] = [[] for _ in range(rows)]
+        log_probs: list[list[float]] = [[] for _ in range(rows)]
+        alive = torch.arange(rows)
+        step = torch.full((rows, 1), self._start, dtype=torch.long, device=hidden.device)
+        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+        for position in range(self.max_new_tokens):
+            logits = (
+                self.model.decoder(
+                    input_ids=step, encoder_hidden_states=hidden, cache=cache, use_cache=True
                 )
-        # sequences = [start token, generated...]; log_probs has one column per generated token.
-        generated = output.sequences[:, -log_probs.shape[1] :]
+                .logits[:, -1]
+                .float()
+            )
+            if position < self.min_new_tokens:
+                logits[:, self._eos] = -float("inf")
+            top, chosen = logits.max(dim=-1)
+            best = top - logits.logsumexp(dim=-1)  # the chosen token's log-probability
+            for row, token, score in zip(
+                alive.tolist(), chosen.tolist(), best.tolist(), strict=True
+            ):
+                tokens[row].append(token)
+                log_probs[row].append(score)
+            running = chosen != self._eos
+            if not bool(running.any()):
+                break
+            if not bool(running.all()):  # drop finished lines from the batch and the cache
+                keep = running.nonzero().squeeze(1)
+                cache.batch_select_indices(keep)
+                hidden, alive, chosen = hidden[keep], alive[keep], chosen[keep]
+            step = chosen[:, None]
+        return list(zip(tokens, log_probs, strict=True))
+
+    def _beam_search(self, hidden: Any) -> list[tuple[list[int], list[float]]]:
+        from transformers.modeling_outputs import BaseModelOutput
+
+        output = self.model.generate(
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+            num_beams=self.num_beams,
+            max_new_tokens=self.max_new_tokens,
+            min_new_tokens=self.min_new_tokens,
+            do_sample=False,
+            output_scores=True,
+            return_dict_in_generate=True,
+        )
+        scores = self.model.compute_transition_scores(
+            output.sequences, output.scores, output.beam_indices, normalize_logits=False
+        )
+        # sequences = [start token, generated...]; scores has one column per generated token.
+        generated = output.sequences[:, -scores.shape[1] :]
         return [
-            self._reading(tokens, scores)
-            for tokens, scores in zip(generated, log_probs, strict=True)
+            (row.tolist(), score.tolist()) for row, score in zip(generated, scores, strict=True)
         ]
 
-    def _reading(self, tokens: Any, log_probs: Any) -> TrocrReading:
-        tokens = tokens.tolist()
+    def _reading(self, tokens: list[int], log_probs: list[float]) -> TrocrReading:
         # Keep tokens up to and including the first end token; later ones are batch padding.
         end = tokens.index(self._eos) + 1 if self._eos in tokens else len(tokens)
-        probabilities = log_probs[:end].float().exp().clamp(0.0, 1.0)
+        probabilities = [min(math.exp(value), 1.0) for value in log_probs[:end]]
         text = self.tokenizer.decode(tokens[:end], skip_special_tokens=True).strip()
         if end == 0 or not text:
             return TrocrReading(text, 0.0, 0.0)
-        return TrocrReading(text, float(probabilities.mean()), float(probabilities.min()))
-
-
-class _ChosenLogProbability:
-    """A logits processor, run last, that records the log-probability of the greedy choice."""
-
-    def __init__(self) -> None:
-        self.steps: list = []
-
-    def __call__(self, input_ids, scores):  # noqa: ANN001 - the transformers processor protocol
-        self.steps.append(scores.float().log_softmax(dim=-1).max(dim=-1).values)
-        return scores
+        return TrocrReading(text, sum(probabilities) / end, min(probabilities))
 
 
 def build(
@@ -257,6 +312,7 @@ def build(
     batch_size: int = 16,
     quantize: bool = False,
     threads: int | None = None,
+    runtime: str = "torch",
     **options: Any,
 ):
     """Build an ``OcrEngine`` that finds lines with rapidocr's detector and reads them with TrOCR.
@@ -281,6 +337,7 @@ def build(
         batch_size=batch_size,
         quantize=quantize,
         threads=threads,
+        runtime=runtime,
     )
     detector = RapidDetector(load_models(detector=options.pop("detector", None)))
     return OcrEngine(recognizer, detector, **options)
