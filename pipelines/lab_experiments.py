@@ -614,11 +614,18 @@ def _helps_sentence(best: dict, gaps: dict, helps: list, at: Callable, trained: 
     """The plain-words sentence: where the best pretrained variant helps and where it stops."""
     smallest, largest = min(best), max(best)
     if not helps:
+        closest, widest = max(gaps.values()), min(gaps.values())
+        lead = (
+            f"scratch embeddings beat the best pretrained variant at every size, by "
+            f"{-closest * 100:.1f} to {-widest * 100:.1f} points"
+            if closest < 0
+            else "the best pretrained variant never beat the scratch model by more than "
+            f"{HELP_MARGIN * 100:.1f} points"
+        )
+        examples = at(smallest) if smallest == largest else f"{at(smallest)}; {at(largest)}"
         return (
-            "Pretrained vectors did not help at any size measured: the best pretrained variant "
-            f"never beat the scratch model by more than {HELP_MARGIN * 100:.1f} points "
-            f"({at(smallest)}{'' if smallest == largest else '; ' + at(largest)}). The seed's claim that pretrained embeddings help "
-            "with limited data is not borne out here."
+            f"Pretrained vectors did not help at any size measured: {lead} ({examples}). The "
+            "seed's claim that pretrained embeddings help with limited data is not borne out here."
         )
     stop = next((n for n in sorted(best) if n > max(helps)), None)
     first = (
