@@ -137,7 +137,7 @@ def measure(
     return rows
 
 
-def int8_cer_change(epochs: int = 30) -> dict:
+def int8_cer_change(epochs: int = 300) -> dict:
     """Fine-tune the tiny model on rendered review words, then score it in fp32 and int8.
 
     No real TrOCR weights can be downloaded here, so this is the only model whose CER means
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--int8-cer-epochs", type=int, default=30, help="0 skips the CER check")
+    parser.add_argument("--int8-cer-epochs", type=int, default=300, help="0 skips the CER check")
     args = parser.parse_args(argv)
     int8_cer = int8_cer_change(args.int8_cer_epochs) if args.int8_cer_epochs else None
     rows = []
