@@ -116,6 +116,10 @@ class ExperimentConfig:
         metadata={"help": "Training-set size of the comparison (default: full; quick: 1000)."},
     )
     batch_size: int = field(default=64, metadata={"help": "Reviews per training batch."})
+    lr: float = field(
+        default=0.0,
+        metadata={"help": "Learning rate of every cell (default: inksight train's, 0.003)."},
+    )
     patience: int = field(default=2, metadata={"help": "Epochs without val gain before stopping."})
     max_epochs: int = field(
         default=0, metadata={"help": f"Most epochs of any cell (default: {MAX_EPOCHS}; quick: 8)."}
@@ -145,6 +149,8 @@ class ExperimentConfig:
         self.max_epochs = self.max_epochs or (QUICK_MAX_EPOCHS if self.quick else MAX_EPOCHS)
         if min(self.batch_size, self.patience, self.max_epochs) < 1:
             raise PipelineError("--batch-size, --patience and --max-epochs must be at least 1.")
+        if self.lr < 0:
+            raise PipelineError("--lr must be positive (0 keeps inksight train's default).")
         self.out = Path(self.out) if self.out else None
         self.data = Path(self.data) if self.data else None
         self.vectors = Path(self.vectors) if self.vectors else None
@@ -165,15 +171,15 @@ class ExperimentConfig:
             "patience": self.patience,
             "max_epochs": self.max_epochs,
             "schedule": [TARGET_STEPS, MIN_EPOCHS, PATIENCE_STEPS],
-            "training": _training_defaults(),
+            "training": self.training_defaults(),
         }
 
+    def training_defaults(self) -> dict:
+        """The TrainConfig settings every cell inherits: a changed one is a different lab."""
+        from pipelines.config import TrainConfig
 
-def _training_defaults() -> dict:
-    """The TrainConfig defaults every cell inherits: a changed default is a different lab."""
-    from pipelines.config import TrainConfig
-
-    return {k: v for k, v in asdict(TrainConfig()).items() if k in _INHERITED}
+        inherited = {k: v for k, v in asdict(TrainConfig()).items() if k in _INHERITED}
+        return {**inherited, "lr": self.lr or inherited["lr"]}
 
 
 _INHERITED = ("lr", "weight_decay", "embed_dim", "dropout", "init_std", "min_freq", "max_vocab",
@@ -336,6 +342,7 @@ def _train_cell(config: ExperimentConfig, variant: str, pooling: str, size, seed
             epochs=epochs_for(n, config.batch_size, config.max_epochs),
             patience=patience_for(n, config.batch_size, config.patience),
             batch_size=config.batch_size,
+            lr=config.training_defaults()["lr"],
             vectors=config.vectors if VARIANTS[variant]["embeddings"] == "glove" else None,
             progress=False,
             **VARIANTS[variant],
