@@ -2,9 +2,10 @@
 
 The encoder (a ViT/DeiT over 578 patches of a 384 x 384 image) is most of TrOCR's time on a CPU.
 Exported once to ONNX when the recogniser is built (seconds) and optionally quantised to dynamic
-int8, onnxruntime runs it faster than PyTorch's eager modules: on this 2-core machine TrOCR-small's
-encoder takes 0.19 s/line fp32 and 0.09 s/line int8 against PyTorch's 0.21 / 0.13
-(``benchmarks/bench_trocr.py``). The decoder stays in PyTorch, where the key/value cache lives.
+int8, onnxruntime runs it faster than PyTorch's eager modules: with int8 it made TrOCR-small's
+whole read 10-25% faster than PyTorch int8 in two runs of ``benchmarks/bench_trocr.py``. For base,
+whose 12-layer decoder takes half the time, it was not faster. The decoder stays in PyTorch, where
+the key/value cache lives.
 """
 
 from __future__ import annotations
