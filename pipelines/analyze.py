@@ -186,7 +186,8 @@ class Pipeline:
             seconds = {"ocr": 0.0, "nlp": time.perf_counter() - start}
             return self._result(None, None, text, None, seconds, [], str(error), start)
         seconds = {"ocr": 0.0, "nlp": time.perf_counter() - start}
-        return self._result(None, None, text, sentiment, seconds, sentiment.warnings, None, start)
+        warnings = list(sentiment.warnings)
+        return self._result(None, None, text, sentiment, seconds, warnings, None, start)
 
     # --- helpers --------------------------------------------------------------------------------
     def _classify(self, text: str) -> tuple[Sentiment | None, list[str], float]:

@@ -171,10 +171,10 @@ class ExperimentConfig:
             "patience": self.patience,
             "max_epochs": self.max_epochs,
             "schedule": [TARGET_STEPS, MIN_EPOCHS, PATIENCE_STEPS],
-            "training": self.training_defaults(),
+            "training": self.training_settings(),
         }
 
-    def training_defaults(self) -> dict:
+    def training_settings(self) -> dict:
         """The TrainConfig settings every cell inherits: a changed one is a different lab."""
         from pipelines.config import TrainConfig
 
@@ -342,7 +342,7 @@ def _train_cell(config: ExperimentConfig, variant: str, pooling: str, size, seed
             epochs=epochs_for(n, config.batch_size, config.max_epochs),
             patience=patience_for(n, config.batch_size, config.patience),
             batch_size=config.batch_size,
-            lr=config.training_defaults()["lr"],
+            lr=config.training_settings()["lr"],
             vectors=config.vectors if VARIANTS[variant]["embeddings"] == "glove" else None,
             progress=False,
             **VARIANTS[variant],

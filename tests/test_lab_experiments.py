@@ -78,7 +78,7 @@ def test_a_folder_of_another_lab_is_refused_unless_forced(
         lab.curve_main(ExperimentConfig(**common | {"data": other}, progress=False))
     with pytest.raises(PipelineError, match="holds results of a different lab \\(training differ"):
         lab.curve_main(ExperimentConfig(**common, lr=0.0003, progress=False))
-    assert ExperimentConfig(**common).training_defaults()["lr"] == 0.003
+    assert ExperimentConfig(**common).training_settings()["lr"] == 0.003
     calls.clear()
     lab.curve_main(ExperimentConfig(**common | {"data": other}, force=True, progress=False))
     assert len(calls) == 4  # started over: every cell trained again
