@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
+from font_helpers import installed_font
 
-from pipelines.errors import PipelineError
-from pipelines.ocr_jobs import resolve_fonts
 from ui.cli import main
 
 
 def _font() -> str:
-    for name in ("caveat", "dejavusans"):
-        try:
-            resolve_fonts([name])
-            return name
-        except PipelineError:
-            continue
-    pytest.skip("no font files found: run scripts/install_fonts.sh")
+    return installed_font("caveat", "dejavusans")
 
 
 def test_ocr_synth_writes_images_and_truth(tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from font_helpers import installed_font
 
 from ocr.synth import EXAMPLE_REVIEWS
 from pipelines.errors import PipelineError
@@ -12,20 +13,13 @@ from pipelines.ocr_jobs import (
     EvalConfig,
     SynthConfig,
     eval_main,
-    resolve_fonts,
     review_vocabulary,
     synth_main,
 )
 
 
 def _font() -> str:
-    for name in ("patrick-hand", "kalam", "dejavusans"):
-        try:
-            resolve_fonts([name])
-            return name
-        except PipelineError:
-            continue
-    pytest.skip("no font files found: run scripts/install_fonts.sh")
+    return installed_font("patrick-hand", "kalam", "dejavusans")
 
 
 @pytest.mark.real_assets  # rapidocr's shipped ONNX models
