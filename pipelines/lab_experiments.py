@@ -448,13 +448,18 @@ class CompareRow:
         }
 
 
+def _grouped(cells: Sequence[Cell], key: Callable[[Cell], tuple]) -> dict[tuple, list[Cell]]:
+    """Cells grouped by ``key``, groups in the order their first cell appears."""
+    groups: dict[tuple, list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault(key(cell), []).append(cell)
+    return groups
+
+
 def compare_rows(cells: Sequence[Cell]) -> list[CompareRow]:
     """Cells grouped by (variant, pooling), in the order they first appear."""
-    groups: dict[tuple[str, str], list[Cell]] = {}
-    for cell in cells:
-        groups.setdefault((cell.variant, cell.pooling), []).append(cell)
     rows = []
-    for (variant, pooling), group in groups.items():
+    for (variant, pooling), group in _grouped(cells, lambda c: (c.variant, c.pooling)).items():
         accuracies = [c.accuracy for c in group]
         rows.append(
             CompareRow(
@@ -569,11 +574,8 @@ def curve_keys(config: ExperimentConfig) -> list[tuple]:
 
 
 def curve_points(cells: Sequence[Cell]) -> list[CurvePoint]:
-    groups: dict[tuple[str, str], list[Cell]] = {}
-    for cell in cells:
-        groups.setdefault((cell.variant, str(cell.size)), []).append(cell)
     points = []
-    for (variant, _), group in groups.items():
+    for (variant, _), group in _grouped(cells, lambda c: (c.variant, str(c.size))).items():
         accuracies = [c.accuracy for c in group]
         points.append(
             CurvePoint(
