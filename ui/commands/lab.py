@@ -1,8 +1,7 @@
 """`inksight lab ...`: the embedding lab as commands.
 
-One sub-parser group; each action is a ``_register_<action>(actions)`` function plus a handler, so
-later actions (``compare``, ``curve``, ``run``) are added here the same way and listed in
-``_ACTIONS``.
+One sub-parser group. ``report`` has its own options; ``compare``, ``curve`` and ``run`` share
+``ExperimentConfig``'s, so each is one row of ``_EXPERIMENTS`` (action, help, handler).
 """
 
 from __future__ import annotations
@@ -69,31 +68,9 @@ def _experiment_parser(actions: argparse._SubParsersAction, name: str, help_text
     return parser
 
 
-def _register_compare(actions: argparse._SubParsersAction) -> None:
-    parser = _experiment_parser(
-        actions, "compare",
-        "scratch vs GloVe-frozen vs GloVe-fine-tuned vs word2vec-initialised embeddings, under "
-        "max/mean/max+mean pooling, same split and seeds: one table (resumable)",
-    )  # fmt: skip
-    parser.set_defaults(func=_compare)
-
-
-def _register_curve(actions: argparse._SubParsersAction) -> None:
-    parser = _experiment_parser(
-        actions, "curve",
-        "learning curve: test accuracy by training-set size for each variant, several seeds; "
-        "PNG + interactive HTML + table + a plain-words reading (resumable)",
-    )  # fmt: skip
-    parser.set_defaults(func=_curve)
-
-
-def _register_run(actions: argparse._SubParsersAction) -> None:
-    parser = _experiment_parser(
-        actions, "run",
-        "the whole lab, steps 2-7 (data, training, PCA, similarity and analogies, GloVe tests, "
-        "comparison, learning curve), then report.md + report.html (resumable)",
-    )  # fmt: skip
-    parser.set_defaults(func=_run)
+def _register_experiments(actions: argparse._SubParsersAction) -> None:
+    for name, help_text, handler in _EXPERIMENTS:
+        _experiment_parser(actions, name, help_text).set_defaults(func=handler)
 
 
 def _experiment_config(args: argparse.Namespace):
@@ -144,4 +121,24 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-_ACTIONS = (_register_report, _register_compare, _register_curve, _register_run)
+_EXPERIMENTS = (  # (action, help, handler): each takes ExperimentConfig's options
+    (
+        "compare",
+        "scratch vs GloVe-frozen vs GloVe-fine-tuned vs word2vec-initialised embeddings, under "
+        "max/mean/max+mean pooling, same split and seeds: one table (resumable)",
+        _compare,
+    ),
+    (
+        "curve",
+        "learning curve: test accuracy by training-set size for each variant, several seeds; "
+        "PNG + interactive HTML + table + a plain-words reading (resumable)",
+        _curve,
+    ),
+    (
+        "run",
+        "the whole lab, steps 2-7 (data, training, PCA, similarity and analogies, GloVe tests, "
+        "comparison, learning curve), then report.md + report.html (resumable)",
+        _run,
+    ),
+)
+_ACTIONS = (_register_report, _register_experiments)
