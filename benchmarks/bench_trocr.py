@@ -111,7 +111,7 @@ def measure(
             wall, cpu = _time(functools.partial(reader.read, crops), repeats, warm_up=position == 0)
             pixels = reader.pixel_values(crops)
             with torch.inference_mode():
-                encoder, _ = _time(functools.partial(reader._encode, pixels), 1, warm_up=False)
+                encoder, _ = _time(functools.partial(reader.encode, pixels), 1, warm_up=False)
             rows.append(
                 {
                     "model": size,

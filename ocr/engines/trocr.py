@@ -221,12 +221,13 @@ class TrocrRecognizer:
         if not crops:
             return []
         with torch.inference_mode():
-            hidden = self._encode(self.pixel_values(crops).to(self.model.device))
+            hidden = self.encode(self.pixel_values(crops).to(self.model.device))
             search = self._greedy if self.num_beams == 1 else self._beam_search
             decoded = search(hidden)
         return [self._reading(tokens, log_probs) for tokens, log_probs in decoded]
 
-    def _encode(self, pixel_values: Any) -> Any:
+    def encode(self, pixel_values: Any) -> Any:
+        """The image encoder's last hidden state for a batch from ``pixel_values``."""
         if self._onnx_encoder is not None:
             return self._onnx_encoder(pixel_values)
         return self.model.encoder(pixel_values=pixel_values).last_hidden_state
