@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,12 +147,16 @@ def finetune_trocr(
     out_dir.mkdir(parents=True, exist_ok=True)
 
     pl.seed_everything(seed, verbose=False)
-    reader = TrocrRecognizer(network, processor, max_new_tokens=max_target_length)
+
+    def new_reader() -> TrocrRecognizer:  # a reader copies the weights it decodes with
+        return TrocrRecognizer(network, processor, max_new_tokens=max_target_length)
+
+    reader = new_reader()
     collate = _Collate(reader, processor.tokenizer, max_target_length)
     train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, collate_fn=collate)
     val_loader = DataLoader(val, batch_size=batch_size, collate_fn=collate)
     module = TrocrFinetune(network, lr=lr, weight_decay=weight_decay)
-    saver = SaveBestPretrained(reader, processor, val, out_dir)
+    saver = SaveBestPretrained(new_reader, processor, val, out_dir)
     initial = validation_cer(reader, val)
     network.train()  # the reader put it in eval mode; Lightning leaves the mode to us
     trainer = pl.Trainer(
@@ -252,15 +257,22 @@ class TrocrFinetune(pl.LightningModule):
 class SaveBestPretrained(pl.Callback):
     """Scores CER on the validation lines each epoch and saves the best model with save_pretrained."""
 
-    def __init__(self, reader: Any, processor: Any, val: list[LineExample], out_dir: Path) -> None:
-        self.reader, self.processor, self.val, self.out_dir = reader, processor, val, out_dir
+    def __init__(
+        self,
+        new_reader: Callable[[], Any],
+        processor: Any,
+        val: list[LineExample],
+        out_dir: Path,
+    ) -> None:
+        self.new_reader, self.processor = new_reader, processor
+        self.val, self.out_dir = val, out_dir
         self.history: list[float] = []
         self.best, self.best_epoch = float("inf"), -1
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, module: TrocrFinetune) -> None:
         if trainer.sanity_checking:
             return
-        score = validation_cer(self.reader, self.val)
+        score = validation_cer(self.new_reader(), self.val)  # with this epoch's weights
         module.log("val/cer", score)
         self.history.append(score)
         if score < self.best:

@@ -85,34 +85,66 @@ def test_finished_lines_leave_the_batch_and_read_as_generate_reads_them(tiny):
     model, processor = tiny
     model = copy.deepcopy(model)
     eos = model.generation_config.eos_token_id
-    real_forward = model.decoder.forward
+    lengths = torch.tensor([2 + row % 6 for row in range(8)])  # line r ends after lengths[r] tokens
+    reader = TrocrRecognizer(model, processor, max_new_tokens=12, batch_size=8)
+    real_step = reader._decoder._step_logits
     rows_per_step: list[int] = []
 
-    def forward(*args, **kwargs):  # each line ends after 2-7 tokens, decided by its own image
+    def step_logits(batch, step, position):
+        logits = real_step(batch, step, position)
+        logits[lengths[batch.rows] <= position + 1, eos] = 1e4
+        rows_per_step.append(len(batch.rows))
+        return logits
+
+    reader._decoder._step_logits = step_logits
+    crops = _crops(8)
+    readings = reader.read(crops)
+    assert len({len(r.text) for r in readings}) > 2  # the lines really end at different lengths
+    # a line leaves the batch right after its last token
+    assert rows_per_step == [int((lengths > step).sum()) for step in range(int(lengths.max()))]
+
+    real_forward = model.decoder.forward
+
+    def forward(*args, **kwargs):  # the same endings inside generate, whose rows never leave
         output = real_forward(*args, **kwargs)
-        hidden = kwargs["encoder_hidden_states"]
         cache = kwargs.get("cache") or kwargs.get("past_key_values")
-        length = 2 + (hidden[:, 0, 0].abs() * 1e4).long() % 6
-        output.logits[cache.get_seq_length() >= length, -1, eos] = 1e4
-        rows_per_step.append(hidden.shape[0])
+        output.logits[lengths <= cache.get_seq_length(), -1, eos] = 1e4
         return output
 
     model.decoder.forward = forward
-    crops = _crops(8)
-    reader = TrocrRecognizer(model, processor, max_new_tokens=12, batch_size=8)
-    readings = reader.read(crops)
-    assert len({len(r.text) for r in readings}) > 2  # the lines really end at different lengths
-    assert (
-        rows_per_step[0] == 8
-        and rows_per_step[-1] < 8
-        and rows_per_step == sorted(rows_per_step, reverse=True)
-    )
     with torch.inference_mode():
         generated = model.generate(
             reader.pixel_values(crops), max_new_tokens=12, do_sample=False, num_beams=1
         )
     texts = processor.tokenizer.batch_decode(generated, skip_special_tokens=True)
     assert [r.text for r in readings] == [text.strip() for text in texts]
+
+
+def test_lean_decoder_scores_tokens_as_generate_does(tiny):
+    """Same tokens and the same token probabilities as generate, with no line forced to end."""
+    import torch
+    from transformers.modeling_outputs import BaseModelOutput
+
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    reader = TrocrRecognizer(model, processor, max_new_tokens=10, min_new_tokens=10)
+    with torch.inference_mode():
+        hidden = reader.encode(reader.pixel_values(_crops(4)))
+        ours = reader._greedy(hidden)
+        output = model.generate(
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+            max_new_tokens=10,
+            min_new_tokens=10,
+            do_sample=False,
+            output_scores=True,
+            return_dict_in_generate=True,
+        )
+        scores = model.compute_transition_scores(
+            output.sequences, output.scores, normalize_logits=True
+        )
+    assert [tokens for tokens, _ in ours] == output.sequences[:, 1:].tolist()
+    assert torch.allclose(torch.tensor([p for _, p in ours]), scores, atol=1e-4)
 
 
 def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
@@ -125,6 +157,7 @@ def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
     readings = quantized.read(_crops(2))
     assert len(readings) == 2 and all(0.0 <= r.mean_probability <= 1.0 for r in readings)
     assert "quantized" in type(quantized.model.decoder.output_projection).__module__
+    assert "quantized" in type(quantized._decoder.output_projection).__module__
 
 
 def test_onnxruntime_encoder_reads_what_torch_reads(tiny):

@@ -2,9 +2,10 @@
 
 TrOCR reads one text line per image, so it sits behind the same line finder as the offline engine:
 the page's detector boxes become line crops, and all crops of a page are read in batches under
-``torch.inference_mode()``. Greedy decoding is a short loop of our own rather than ``generate``: a
-line leaves the batch (and the key/value cache) at its end token, so short lines stop costing
-anything while long ones finish. Beam search uses ``generate``. Each line's confidence is the mean
+``torch.inference_mode()``. Greedy decoding runs the decoder's weights in a lean loop of our own
+(``trocr_decoder``) rather than ``generate``: fused projections, caches allocated once, and a line
+leaves the batch at its end token, so short lines stop costing anything while long ones finish.
+Beam search uses ``generate``. Each line's confidence is the mean
 softmax probability of its chosen tokens (the minimum is kept too). The image encoder, most of the
 time on a CPU, can run in onnxruntime (``runtime="onnxruntime"``, see ``trocr_onnx``).
 
@@ -130,6 +131,9 @@ class TrocrRecognizer:
         threads: torch CPU threads (None: leave torch's setting).
         runtime: ``"torch"`` or ``"onnxruntime"`` for the image encoder (exported when the
             recogniser is built; int8 there too when ``quantize``). The decoder stays in torch.
+
+    The greedy decoder and an onnxruntime encoder copy the weights when the recogniser is built:
+    after changing the model's weights (fine-tuning), build a new recogniser.
     """
 
     def __init__(
@@ -148,6 +152,8 @@ class TrocrRecognizer:
     ) -> None:
         import torch
 
+        from ocr.engines.trocr_decoder import GreedyDecoder, cross_attention_dtype
+
         if runtime not in RUNTIMES:
             raise OcrError(f"unknown TrOCR runtime {runtime!r}; choose {' or '.join(RUNTIMES)}.")
         if threads:
@@ -162,6 +168,13 @@ class TrocrRecognizer:
             self._onnx_encoder = OnnxEncoder(
                 model.encoder, self._size, quantize=quantize, threads=threads
             )
+        # Built from the fp32 weights, before the model is quantised; it quantises its own copy.
+        self._decoder = GreedyDecoder(
+            model.decoder,
+            projection=getattr(model, "enc_to_dec_proj", None),  # when the widths differ
+            quantize=quantize,
+            cross_dtype=cross_attention_dtype(quantize),
+        )
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
@@ -233,45 +246,13 @@ class TrocrRecognizer:
         return self.model.encoder(pixel_values=pixel_values).last_hidden_state
 
     def _greedy(self, hidden: Any) -> list[tuple[list[int], list[float]]]:
-        """Greedy decoding; each line leaves the batch and the cache at its end token."""
-        import torch
-        from transformers import DynamicCache, EncoderDecoderCache
-
-        projection = getattr(self.model, "enc_to_dec_proj", None)  # when widths differ
-        if projection is not None:
-            hidden = projection(hidden)
-        rows = hidden.shape[0]
-        tokens: list[list[int]] = [[] for _ in range(rows)]
-        log_probs: list[list[float]] = [[] for _ in range(rows)]
-        alive = torch.arange(rows)
-        step = torch.full((rows, 1), self._start, dtype=torch.long, device=hidden.device)
-        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
-        for position in range(self.max_new_tokens):
-            logits = (
-                self.model.decoder(
-                    input_ids=step, encoder_hidden_states=hidden, cache=cache, use_cache=True
-                )
-                .logits[:, -1]
-                .float()
-            )
-            if position < self.min_new_tokens:
-                logits[:, self._eos] = -float("inf")
-            top, chosen = logits.max(dim=-1)
-            best = top - logits.logsumexp(dim=-1)  # the chosen token's log-probability
-            for row, token, score in zip(
-                alive.tolist(), chosen.tolist(), best.tolist(), strict=True
-            ):
-                tokens[row].append(token)
-                log_probs[row].append(score)
-            running = chosen != self._eos
-            if not bool(running.any()):
-                break
-            if not bool(running.all()):  # drop finished lines from the batch and the cache
-                keep = running.nonzero().squeeze(1)
-                cache.batch_select_indices(keep)
-                hidden, alive, chosen = hidden[keep], alive[keep], chosen[keep]
-            step = chosen[:, None]
-        return list(zip(tokens, log_probs, strict=True))
+        return self._decoder(
+            hidden,
+            start=self._start,
+            eos=self._eos,
+            max_new_tokens=self.max_new_tokens,
+            min_new_tokens=self.min_new_tokens,
+        )
 
     def _beam_search(self, hidden: Any) -> list[tuple[list[int], list[float]]]:
         from transformers.modeling_outputs import BaseModelOutput
