@@ -161,6 +161,8 @@ def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
 
 
 def test_onnxruntime_encoder_reads_what_torch_reads(tiny):
+    import torch
+
     from ocr.engines.trocr import TrocrRecognizer
 
     model, processor = tiny
@@ -174,6 +176,13 @@ def test_onnxruntime_encoder_reads_what_torch_reads(tiny):
         [r.mean_probability for r in torch_readings],
         atol=1e-3,
     )
+    # The patch embedding is exported as a matrix product, then put back as it was.
+    pixels = onnx_reader.pixel_values(crops)
+    with torch.inference_mode():
+        expected = model.encoder(pixel_values=pixels).last_hidden_state
+    assert torch.allclose(onnx_reader.encode(pixels), expected, atol=1e-4)
+    projection = model.encoder.embeddings.patch_embeddings.projection
+    assert isinstance(projection, torch.nn.Conv2d)
     with pytest.raises(OcrError, match="unknown TrOCR runtime 'tensorrt'"):
         TrocrRecognizer(model, processor, runtime="tensorrt")
 
