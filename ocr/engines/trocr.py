@@ -161,21 +161,25 @@ class TrocrRecognizer:
         model = model.eval()
         size = processor.image_processor.size
         self._size = (int(size["height"]), int(size["width"]))
-        self._onnx_encoder = None
-        if runtime == "onnxruntime":  # exported from the fp32 weights, before torch quantises
-            from ocr.engines.trocr_onnx import OnnxEncoder
-
-            self._onnx_encoder = OnnxEncoder(
-                model.encoder, self._size, quantize=quantize, threads=threads
-            )
-        # Built from the fp32 weights, before the model is quantised; it quantises its own copy.
+        # Both built from the fp32 weights, before anything is quantised.
         self._decoder = GreedyDecoder(
             model.decoder,
             projection=getattr(model, "enc_to_dec_proj", None),  # when the widths differ
-            quantize=quantize,
             cross_dtype=cross_attention_dtype(quantize),
         )
+        self._onnx_encoder = None
+        if runtime == "onnxruntime":
+            from ocr.engines.trocr_onnx import OnnxEncoder
+
+            self._onnx_encoder = OnnxEncoder(
+                model.encoder,
+                self._size,
+                decoder=self._decoder,
+                quantize=quantize,
+                threads=threads,
+            )
         if quantize:
+            self._decoder.quantize_()
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
             )
@@ -234,9 +238,13 @@ class TrocrRecognizer:
         if not crops:
             return []
         with torch.inference_mode():
-            hidden = self.encode(self.pixel_values(crops).to(self.model.device))
-            search = self._greedy if self.num_beams == 1 else self._beam_search
-            decoded = search(hidden)
+            pixels = self.pixel_values(crops).to(self.model.device)
+            if self.num_beams > 1:
+                decoded = self._beam_search(self.encode(pixels))
+            elif self._onnx_encoder is not None:  # the decoder's memory comes with the encoder
+                decoded = self._greedy(memory=self._onnx_encoder.with_memory(pixels)[1])
+            else:
+                decoded = self._greedy(self.encode(pixels))
         return [self._reading(tokens, log_probs) for tokens, log_probs in decoded]
 
     def encode(self, pixel_values: Any) -> Any:
@@ -245,9 +253,12 @@ class TrocrRecognizer:
             return self._onnx_encoder(pixel_values)
         return self.model.encoder(pixel_values=pixel_values).last_hidden_state
 
-    def _greedy(self, hidden: Any) -> list[tuple[list[int], list[float]]]:
+    def _greedy(
+        self, hidden: Any = None, *, memory: Any = None
+    ) -> list[tuple[list[int], list[float]]]:
         return self._decoder(
             hidden,
+            memory=memory,
             start=self._start,
             eos=self._eos,
             max_new_tokens=self.max_new_tokens,

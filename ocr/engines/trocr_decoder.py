@@ -125,33 +125,57 @@ class GreedyDecoder(nn.Module):
         self.output_projection = decoder.output_projection
         self.projection = projection
         self.cross_dtype = cross_dtype
-        if quantize:
-            torch.ao.quantization.quantize_dynamic(
-                self, {nn.Linear}, dtype=torch.qint8, inplace=True
-            )
         self.eval()
+        if quantize:
+            self.quantize_()
+
+    def quantize_(self) -> GreedyDecoder:
+        """Dynamic int8 quantisation of every Linear, in place (after any ONNX export)."""
+        torch.ao.quantization.quantize_dynamic(self, {nn.Linear}, dtype=torch.qint8, inplace=True)
+        return self
+
+    def memory(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Every layer's cross-attention keys and values for a batch of encoder outputs.
+
+        Returns a float tensor ``(layer, key/value, line, head, position, head_dim)``; ``forward``
+        takes it instead of ``hidden`` (``trocr_onnx`` computes it with the encoder).
+        """
+        if self.projection is not None:
+            hidden = self.projection(hidden)
+        return torch.stack([self._cross(layer, hidden) for layer in self.layers])
+
+    @staticmethod
+    def _cross(layer: _Layer, hidden: torch.Tensor) -> torch.Tensor:
+        rows, positions, _ = hidden.shape
+        kv = layer.cross_kv(hidden).view(rows, positions, 2, layer.heads, -1)
+        return kv.permute(2, 0, 3, 1, 4)  # (key/value, line, head, position, head_dim)
 
     @torch.inference_mode()
     def forward(
         self,
-        hidden: torch.Tensor,
+        hidden: torch.Tensor | None = None,
         *,
+        memory: torch.Tensor | None = None,
         start: int,
         eos: int,
         max_new_tokens: int,
         min_new_tokens: int = 0,
     ) -> list[tuple[list[int], list[float]]]:
-        """Decode a batch of encoder outputs; per line, its tokens and their log-probabilities.
-
-        Each line stops at its end token (which is kept) or after ``max_new_tokens``.
+        """Decode a batch of encoder outputs (or their ``memory``); per line, its tokens and
+        their log-probabilities. Each line stops at its end token (which is kept) or after
+        ``max_new_tokens``.
         """
-        if self.projection is not None:
-            hidden = self.projection(hidden)
-        rows = hidden.shape[0]
+        if memory is not None:
+            crosses = [layer.to(self.cross_dtype) for layer in memory]
+        else:
+            if self.projection is not None:
+                hidden = self.projection(hidden)
+            crosses = [self._cross_cache(layer, hidden) for layer in self.layers]
+        rows = crosses[0].shape[1]
         tokens: list[list[int]] = [[] for _ in range(rows)]
         log_probs: list[list[float]] = [[] for _ in range(rows)]
-        batch = self._start(hidden, max_new_tokens)
-        step = torch.full((rows,), start, dtype=torch.long, device=hidden.device)
+        batch = _Batch.start(crosses, max_new_tokens)
+        step = torch.full((rows,), start, dtype=torch.long, device=crosses[0].device)
         for position in range(max_new_tokens):
             logits = self._step_logits(batch, step, position).float()
             if position < min_new_tokens:
@@ -172,21 +196,10 @@ class GreedyDecoder(nn.Module):
             step = chosen
         return list(zip(tokens, log_probs, strict=True))
 
-    def _start(self, hidden: torch.Tensor, length: int) -> _Batch:
-        """Cross-attention keys/values from the encoder, empty self-attention caches."""
-        rows, positions, _ = hidden.shape
-        caches = []
-        for layer in self.layers:
-            kv = layer.cross_kv(hidden).view(rows, positions, 2, layer.heads, -1)
-            head_dim = kv.shape[-1]
-            # One pass from the projection's layout to (key/value, line, head, position, dim).
-            cross = hidden.new_empty(
-                (2, rows, layer.heads, positions, head_dim), dtype=self.cross_dtype
-            )
-            keys, values = cross.copy_(kv.permute(2, 0, 3, 1, 4))
-            own = hidden.new_empty((2, rows, layer.heads, length, head_dim))
-            caches.append([keys, values, own[0], own[1]])
-        return _Batch(torch.arange(rows), caches)
+    def _cross_cache(self, layer: _Layer, hidden: torch.Tensor) -> torch.Tensor:
+        """One layer's cross-attention keys and values, contiguous in ``cross_dtype``."""
+        cross = self._cross(layer, hidden)
+        return torch.empty(cross.shape, dtype=self.cross_dtype, device=cross.device).copy_(cross)
 
     def _step_logits(self, batch: _Batch, step: torch.Tensor, position: int) -> torch.Tensor:
         """Next-token logits for one new token per line at ``position``."""
@@ -224,6 +237,18 @@ class _Batch:
 
     rows: torch.Tensor
     caches: list[list[torch.Tensor]]
+
+    @classmethod
+    def start(cls, crosses: list[torch.Tensor], length: int) -> _Batch:
+        """Per layer, its cross-attention keys and values and empty self-attention caches."""
+        caches = []
+        for keys_values in crosses:
+            _, rows, heads, _, head_dim = keys_values.shape
+            own = torch.empty(
+                (2, rows, heads, length, head_dim), dtype=torch.float32, device=keys_values.device
+            )
+            caches.append([keys_values[0], keys_values[1], own[0], own[1]])
+        return cls(torch.arange(rows), caches)
 
     def keep(self, keep: torch.Tensor) -> None:
         """Drop finished lines from the batch and from every cache."""
