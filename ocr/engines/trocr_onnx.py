@@ -110,6 +110,7 @@ def _export(
             torch.inference_mode(False),
             torch.no_grad(),
             _patches_as_matmul(encoder),
+            _fused_attention(encoder),
         ):
             warnings.simplefilter("ignore")  # tracer notes about shape checks we do not need
             torch.onnx.export(
@@ -120,6 +121,7 @@ def _export(
                 output_names=list(axes)[1:],
                 dynamic_axes=axes,
                 opset_version=18,
+                custom_opsets={"com.microsoft": 1},
                 dynamo=False,
             )
     except (ImportError, RuntimeError) as error:
@@ -148,6 +150,75 @@ def _patches_as_matmul(encoder: Any) -> Iterator[None]:
     finally:
         for module, name, child in swapped:
             setattr(module, name, child)
+
+
+ATTENTION = "inksight_onnx_attention"
+
+
+@contextlib.contextmanager
+def _fused_attention(encoder: Any) -> Iterator[None]:
+    """Export each self-attention as onnxruntime's fused ``MultiHeadAttention`` operator.
+
+    It replaces two batched matrix products, a softmax and the transposes between them (about
+    5 ms of TrOCR-small's 90 ms per line here).
+    """
+    from transformers import AttentionInterface
+
+    AttentionInterface.register(ATTENTION, _multi_head_attention)
+    config = encoder.config
+    before = config._attn_implementation
+    config._attn_implementation = ATTENTION
+    try:
+        yield
+    finally:
+        config._attn_implementation = before
+
+
+def _multi_head_attention(
+    module: Any,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    scaling: float | None = None,
+    dropout: float = 0.0,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
+    """transformers' attention interface: (batch, heads, positions, head_dim) in and out."""
+    if attention_mask is not None:
+        raise OcrError(
+            "the TrOCR encoder's attention has a mask, which the export does not handle."
+        )
+    # Shapes read from traced tensors would be traced values; the operator needs plain numbers.
+    heads = int(module.num_attention_heads)
+    head_dim = int(module.head_dim)
+    scale = float(scaling if scaling is not None else head_dim**-0.5)
+
+    def flat(states: torch.Tensor) -> torch.Tensor:  # (batch, positions, heads * head_dim)
+        return states.transpose(1, 2).flatten(2)
+
+    attended = _MultiHeadAttention.apply(flat(query), flat(key), flat(value), heads, scale)
+    return attended.unflatten(2, (heads, head_dim)), None
+
+
+class _MultiHeadAttention(torch.autograd.Function):
+    """Softmax attention over (batch, positions, heads * head_dim); ONNX: com.microsoft's op."""
+
+    @staticmethod
+    def forward(ctx: Any, query, key, value, heads: int, scale: float) -> torch.Tensor:  # noqa: ANN001
+        def split(states: torch.Tensor) -> torch.Tensor:
+            return states.unflatten(2, (heads, -1)).transpose(1, 2)
+
+        attended = torch.nn.functional.scaled_dot_product_attention(
+            split(query), split(key), split(value), scale=scale
+        )
+        return attended.transpose(1, 2).flatten(2)
+
+    @staticmethod
+    def symbolic(graph: Any, query, key, value, heads: int, scale: float) -> Any:  # noqa: ANN001
+        return graph.op(
+            "com.microsoft::MultiHeadAttention", query, key, value, num_heads_i=heads, scale_f=scale
+        )
 
 
 def _is_patch_projection(conv: Any) -> bool:
