@@ -5,13 +5,14 @@ here. Every line generates exactly ``--tokens`` tokens greedily (min = max new t
 numbers do not depend on what random weights happen to say. Measured for batches of 1, 8 and 16
 line crops, fp32 and dynamic int8, with the image encoder in torch or onnxruntime, with
 ``--threads`` threads, through the same ``TrocrRecognizer.read`` the engine uses (OpenCV
-preprocessing, greedy decoding with a KV cache, per-token confidence). Also prints the encoder's
-share of the time, and plain ``model.generate`` (fp32, largest batch) as the reference the goals
+preprocessing, the lean greedy decoder, per-token confidence). Also prints the encoder's share of
+the time (with onnxruntime it includes the decoder's cross-attention keys and values, computed in
+the encoder's graph), and plain ``model.generate`` (fp32, largest batch) as the reference the goals
 were set against. ``seconds_per_line`` is the smaller of
 the wall time and CPU time / threads, because on a shared machine the wall time mostly measures the
 neighbours; both are kept in the JSON with the load average.
 
-Run: ``.venv/bin/python benchmarks/bench_trocr.py`` (about 4 minutes on 2 cores).
+Run: ``.venv/bin/python benchmarks/bench_trocr.py --repeats 3`` (about 15 minutes on 2 cores).
 """
 
 from __future__ import annotations

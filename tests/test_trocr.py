@@ -85,7 +85,7 @@ def test_finished_lines_leave_the_batch_and_read_as_generate_reads_them(tiny):
     model, processor = tiny
     model = copy.deepcopy(model)
     eos = model.generation_config.eos_token_id
-    lengths = torch.tensor([2 + row % 6 for row in range(8)])  # line r ends after lengths[r] tokens
+    lengths = torch.arange(2, 10)  # line r ends after lengths[r] tokens
     reader = TrocrRecognizer(model, processor, max_new_tokens=12, batch_size=8)
     real_step = reader._decoder._step_logits
     rows_per_step: list[int] = []
@@ -100,8 +100,9 @@ def test_finished_lines_leave_the_batch_and_read_as_generate_reads_them(tiny):
     crops = _crops(8)
     readings = reader.read(crops)
     assert len({len(r.text) for r in readings}) > 2  # the lines really end at different lengths
-    # a line leaves the batch right after its last token
-    assert rows_per_step == [int((lengths > step).sum()) for step in range(int(lengths.max()))]
+    # Ended lines leave the batch once they are a quarter of it: the first two together (8 -> 6),
+    # then each one as it ends, until the last line's ninth token.
+    assert rows_per_step == [8, 8, 8, 6, 5, 4, 3, 2, 1]
 
     real_forward = model.decoder.forward
 

@@ -9,7 +9,8 @@ matrix products over per-head views. This module runs the same weights with:
 - key/value caches allocated once per batch and written in place;
 - the cross-attention keys and values computed once per batch, optionally stored as bfloat16 (they
   are read in full at every step, so their size sets the step's memory traffic);
-- finished lines dropped from every cache at their end token.
+- finished lines dropped from every cache once a quarter of the batch has ended (dropping
+  copies the caches, so not for every line).
 
 It is a reimplementation, so ``tests/test_trocr.py`` checks it against ``generate`` token for token.
 """
@@ -176,23 +177,26 @@ class GreedyDecoder(nn.Module):
         log_probs: list[list[float]] = [[] for _ in range(rows)]
         batch = _Batch.start(crosses, max_new_tokens)
         step = torch.full((rows,), start, dtype=torch.long, device=crosses[0].device)
+        done = torch.zeros(rows, dtype=torch.bool, device=step.device)
         for position in range(max_new_tokens):
             logits = self._step_logits(batch, step, position).float()
             if position < min_new_tokens:
                 logits[:, eos] = -float("inf")
             chosen, best = _choose(logits)
-            for row, token, score in zip(
-                batch.rows.tolist(), chosen.tolist(), best.tolist(), strict=True
+            for row, finished, token, score in zip(
+                batch.rows.tolist(), done.tolist(), chosen.tolist(), best.tolist(), strict=True
             ):
-                tokens[row].append(token)
-                log_probs[row].append(score)
-            running = chosen != eos
-            if not bool(running.any()):
+                if not finished:
+                    tokens[row].append(token)
+                    log_probs[row].append(score)
+            done |= chosen == eos
+            if bool(done.all()):
                 break
-            if not bool(running.all()):
-                keep = running.nonzero().squeeze(1)
+            # Dropping lines copies every cache, so wait until a quarter of the batch is done.
+            if int(done.sum()) >= max(1, len(done) // 4):
+                keep = (~done).nonzero().squeeze(1)
                 batch.keep(keep)
-                chosen = chosen[keep]
+                chosen, done = chosen[keep], done[keep]
             step = chosen
         return list(zip(tokens, log_probs, strict=True))
 
