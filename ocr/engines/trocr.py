@@ -3,11 +3,12 @@
 TrOCR reads one text line per image, so it sits behind the same line finder as the offline engine:
 the page's detector boxes become line crops, and all crops of a page are read in batches under
 ``torch.inference_mode()``. Greedy decoding runs the decoder's weights in a lean loop of our own
-(``trocr_decoder``) rather than ``generate``: fused projections, caches allocated once, and a line
-leaves the batch at its end token, so short lines stop costing anything while long ones finish.
-Beam search uses ``generate``. Each line's confidence is the mean
-softmax probability of its chosen tokens (the minimum is kept too). The image encoder, most of the
-time on a CPU, can run in onnxruntime (``runtime="onnxruntime"``, see ``trocr_onnx``).
+(``trocr_decoder``) rather than ``generate``: fused projections, caches allocated once, and lines
+that have ended leave the batch (once they are a quarter of it), so short lines stop costing
+decoder steps while long ones finish.
+Beam search uses ``generate``. Each line's confidence is the mean softmax probability of its
+chosen tokens (the minimum is kept too). The image encoder, most of the time on a CPU, can run in
+onnxruntime (``runtime="onnxruntime"``, see ``trocr_onnx``).
 
 Weights come from a folder or a hub id. ``load_trocr`` looks locally first and only goes online
 when told to, because a plain ``from_pretrained`` without network spends minutes in retries.
