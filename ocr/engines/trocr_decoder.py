@@ -59,6 +59,13 @@ def _choose(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return chosen, best
 
 
+def _contiguous(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``tensor`` as a contiguous ``dtype`` tensor, in one pass (none when it already is)."""
+    if tensor.dtype == dtype and tensor.is_contiguous():
+        return tensor
+    return torch.empty(tensor.shape, dtype=dtype, device=tensor.device).copy_(tensor)
+
+
 class _Layer(nn.Module):
     """One TrOCR decoder layer with fused projections (post-norm, as in TrOCR)."""
 
@@ -166,12 +173,11 @@ class GreedyDecoder(nn.Module):
         their log-probabilities. Each line stops at its end token (which is kept) or after
         ``max_new_tokens``.
         """
-        if memory is not None:
-            crosses = [layer.to(self.cross_dtype) for layer in memory]
-        else:
+        if memory is None:
             if self.projection is not None:
                 hidden = self.projection(hidden)
-            crosses = [self._cross_cache(layer, hidden) for layer in self.layers]
+            memory = [self._cross(layer, hidden) for layer in self.layers]
+        crosses = [_contiguous(layer, self.cross_dtype) for layer in memory]
         rows = crosses[0].shape[1]
         tokens: list[list[int]] = [[] for _ in range(rows)]
         log_probs: list[list[float]] = [[] for _ in range(rows)]
@@ -199,11 +205,6 @@ class GreedyDecoder(nn.Module):
                 chosen, done = chosen[keep], done[keep]
             step = chosen
         return list(zip(tokens, log_probs, strict=True))
-
-    def _cross_cache(self, layer: _Layer, hidden: torch.Tensor) -> torch.Tensor:
-        """One layer's cross-attention keys and values, contiguous in ``cross_dtype``."""
-        cross = self._cross(layer, hidden)
-        return torch.empty(cross.shape, dtype=self.cross_dtype, device=cross.device).copy_(cross)
 
     def _step_logits(self, batch: _Batch, step: torch.Tensor, position: int) -> torch.Tensor:
         """Next-token logits for one new token per line at ``position``."""
