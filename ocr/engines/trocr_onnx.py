@@ -35,9 +35,9 @@ class OnnxEncoder:
     """The encoder (and optionally the decoder's cross-attention memory) in onnxruntime.
 
     Calling it maps ``pixel_values`` to ``last_hidden_state``; ``with_memory`` also returns the
-    decoder's ``memory`` of it, computed in the same graph, so its matrix products get onnxruntime's int8
-    kernels too (for TrOCR-base, the decoder's 12 key/value projections of 577 positions cost a
-    fifth of the encoder's arithmetic).
+    decoder's ``memory`` of it, computed in the same graph, so its matrix products get
+    onnxruntime's int8 kernels too (for TrOCR-base, the decoder's 12 key/value projections of 577
+    positions cost a fifth of the encoder's arithmetic). The graph always computes both.
 
     Args:
         encoder: The ``VisionEncoderDecoderModel.encoder`` module (fp32, eval mode).
@@ -74,7 +74,6 @@ class OnnxEncoder:
                 str(path), options, providers=["CPUExecutionProvider"]
             )
         self.quantized = quantize
-
         self.has_memory = decoder is not None
 
     def __call__(self, pixel_values: torch.Tensor) -> torch.Tensor:
