@@ -210,7 +210,14 @@ class _MultiHeadAttention(torch.autograd.Function):
     """Softmax attention over (batch, positions, heads * head_dim); ONNX: com.microsoft's op."""
 
     @staticmethod
-    def forward(ctx: Any, query, key, value, heads: int, scale: float) -> torch.Tensor:  # noqa: ANN001
+    def forward(
+        ctx: Any,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        heads: int,
+        scale: float,
+    ) -> torch.Tensor:
         def split(states: torch.Tensor) -> torch.Tensor:
             return states.unflatten(2, (heads, -1)).transpose(1, 2)
 
@@ -220,7 +227,9 @@ class _MultiHeadAttention(torch.autograd.Function):
         return attended.transpose(1, 2).flatten(2)
 
     @staticmethod
-    def symbolic(graph: Any, query, key, value, heads: int, scale: float) -> Any:  # noqa: ANN001
+    def symbolic(
+        graph: Any, query: Any, key: Any, value: Any, heads: int, scale: float
+    ) -> Any:  # graph values, not tensors
         return graph.op(
             "com.microsoft::MultiHeadAttention", query, key, value, num_heads_i=heads, scale_f=scale
         )
