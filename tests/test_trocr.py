@@ -103,6 +103,9 @@ def test_finished_lines_leave_the_batch_and_read_as_generate_reads_them(tiny):
     # Ended lines leave the batch once they are a quarter of it: the first two together (8 -> 6),
     # then each one as it ends, until the last line's ninth token.
     assert rows_per_step == [8, 8, 8, 6, 5, 4, 3, 2, 1]
+    with torch.inference_mode():  # each line's tokens stop at its end token, even while it waits
+        decoded = reader._greedy(reader.encode(reader.pixel_values(crops)))
+    assert [len(tokens) for tokens, _ in decoded] == lengths.tolist()
 
     real_forward = model.decoder.forward
 
