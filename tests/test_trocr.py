@@ -191,6 +191,26 @@ def test_onnxruntime_encoder_reads_what_torch_reads(tiny):
         TrocrRecognizer(model, processor, runtime="tensorrt")
 
 
+def test_onnxruntime_writes_bfloat16_memory_that_matches_torch(tiny):
+    """The cross-attention keys and values come out of onnxruntime already in bfloat16."""
+    import torch
+
+    from ocr.engines.trocr import TrocrRecognizer
+    from ocr.engines.trocr_decoder import GreedyDecoder
+    from ocr.engines.trocr_onnx import OnnxEncoder
+
+    model, processor = tiny
+    decoder = GreedyDecoder(model.decoder, cross_dtype=torch.bfloat16)
+    encoder = OnnxEncoder(model.encoder, (32, 128), decoder=decoder)
+    pixels = TrocrRecognizer(model, processor).pixel_values(_crops(3))
+    hidden, memory = encoder.with_memory(pixels)
+    with torch.inference_mode():
+        expected = decoder.memory(model.encoder(pixel_values=pixels).last_hidden_state)
+    assert memory.dtype == torch.bfloat16 and memory.shape == expected.shape
+    assert memory.shape[2] == 3  # lines
+    assert torch.allclose(memory.float(), expected.float(), atol=2e-2, rtol=2e-2)
+
+
 def test_saved_folder_reloads_with_the_same_readings(tiny, tmp_path):
     from ocr import build_engine
     from ocr.engines.trocr import TrocrRecognizer, load_trocr

@@ -145,12 +145,14 @@ class GreedyDecoder(nn.Module):
     def memory(self, hidden: torch.Tensor) -> torch.Tensor:
         """Every layer's cross-attention keys and values for a batch of encoder outputs.
 
-        Returns a float tensor ``(layer, key/value, line, head, position, head_dim)``; ``forward``
-        takes it instead of ``hidden`` (``trocr_onnx`` computes it with the encoder).
+        Returns a ``cross_dtype`` tensor ``(layer, key/value, line, head, position, head_dim)``;
+        ``forward`` takes it instead of ``hidden`` (``trocr_onnx`` computes it with the encoder).
         """
         if self.projection is not None:
             hidden = self.projection(hidden)
-        return torch.stack([self._cross(layer, hidden) for layer in self.layers])
+        return torch.stack([self._cross(layer, hidden) for layer in self.layers]).to(
+            self.cross_dtype
+        )
 
     @staticmethod
     def _cross(layer: _Layer, hidden: torch.Tensor) -> torch.Tensor:
