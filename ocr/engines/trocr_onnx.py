@@ -62,7 +62,9 @@ class OnnxEncoder:
         import onnxruntime as ort
 
         with tempfile.TemporaryDirectory(prefix="inksight-trocr-") as folder:
-            path = _export(encoder, image_size, Path(folder) / "encoder.onnx", decoder)
+            path, self._memory_shape = _export(
+                encoder, image_size, Path(folder) / "encoder.onnx", decoder
+            )
             if quantize:
                 path = _quantize(path)
             options = ort.SessionOptions()
@@ -75,13 +77,7 @@ class OnnxEncoder:
             self.session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
-        self.quantized = quantize
-        self._memory_shape: list[int] | None = None
-        if decoder is not None:  # (layer, key/value, lines, head, position, head_dim) for 1 line
-            with torch.no_grad():
-                probe = torch.zeros((1, 3, *image_size))
-                hidden = encoder(pixel_values=probe).last_hidden_state
-                self._memory_shape = list(decoder.memory(hidden).shape)
+        if decoder is not None:
             self._memory_dtype = decoder.cross_dtype
 
     def __call__(self, pixel_values: torch.Tensor) -> torch.Tensor:
@@ -110,7 +106,12 @@ def _export(
     image_size: tuple[int, int],
     path: Path,
     decoder: torch.nn.Module | None = None,
-) -> Path:
+) -> tuple[Path, list[int] | None]:
+    """Write the graph to ``path``; also the memory's shape seen while tracing, if exported.
+
+    The shape is ``(layer, key/value, lines, head, position, head_dim)``; lines vary per call.
+    """
+
     class Graph(torch.nn.Module):
         """Pixels in; the last hidden state (and the memory) out: the graph onnxruntime runs."""
 
@@ -118,10 +119,15 @@ def _export(
             super().__init__()
             self.encoder = encoder
             self.decoder = decoder
+            self.memory_shape: list[int] | None = None
 
         def forward(self, pixel_values: torch.Tensor) -> Any:
             hidden = self.encoder(pixel_values=pixel_values).last_hidden_state
-            return hidden if self.decoder is None else (hidden, self.decoder.memory(hidden))
+            if self.decoder is None:
+                return hidden
+            memory = self.decoder.memory(hidden)
+            self.memory_shape = [int(size) for size in memory.shape]
+            return hidden, memory
 
     height, width = image_size
     example = torch.zeros((2, 3, height, width), dtype=torch.float32)
@@ -137,8 +143,9 @@ def _export(
             _fused_attention(encoder),
         ):
             warnings.simplefilter("ignore")  # tracer notes about shape checks we do not need
+            graph = Graph().eval()
             torch.onnx.export(
-                Graph().eval(),
+                graph,
                 (example,),
                 str(path),
                 input_names=["pixel_values"],
@@ -153,7 +160,7 @@ def _export(
             f"could not export the TrOCR encoder to ONNX ({str(error).splitlines()[0][:160]}); "
             "use the PyTorch encoder (--trocr-runtime torch)."
         ) from None
-    return path
+    return path, graph.memory_shape
 
 
 @contextlib.contextmanager
@@ -176,7 +183,7 @@ def _patches_as_matmul(encoder: Any) -> Iterator[None]:
             setattr(module, name, child)
 
 
-ATTENTION = "inksight_onnx_attention"
+_ATTENTION = "inksight_onnx_attention"
 
 
 @contextlib.contextmanager
@@ -188,10 +195,10 @@ def _fused_attention(encoder: Any) -> Iterator[None]:
     """
     from transformers import AttentionInterface
 
-    AttentionInterface.register(ATTENTION, _multi_head_attention)
+    AttentionInterface.register(_ATTENTION, _multi_head_attention)
     config = encoder.config
     before = config._attn_implementation
-    config._attn_implementation = ATTENTION
+    config._attn_implementation = _ATTENTION
     try:
         yield
     finally:
