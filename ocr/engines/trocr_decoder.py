@@ -111,7 +111,6 @@ class GreedyDecoder(nn.Module):
     Args:
         decoder: ``VisionEncoderDecoderModel.decoder`` (a ``TrOCRForCausalLM``), fp32, eval mode.
         projection: ``enc_to_dec_proj`` when the encoder and decoder widths differ, else None.
-        quantize: Dynamic int8 quantisation of every Linear (CPU).
         cross_dtype: Storage type of the cross-attention keys and values (``torch.bfloat16``
             halves the memory each step reads; ``torch.float32`` reproduces ``generate`` exactly).
     """
@@ -121,7 +120,6 @@ class GreedyDecoder(nn.Module):
         decoder: Any,
         *,
         projection: nn.Module | None = None,
-        quantize: bool = False,
         cross_dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
@@ -134,8 +132,6 @@ class GreedyDecoder(nn.Module):
         self.projection = projection
         self.cross_dtype = cross_dtype
         self.eval()
-        if quantize:
-            self.quantize_()
 
     def quantize_(self) -> GreedyDecoder:
         """Dynamic int8 quantisation of every Linear, in place (after any ONNX export)."""
