@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from nlp.errors import NlpError
+from ocr.engines.trocr import RUNTIMES
 from ocr.types import OcrResult
 from pipelines.errors import USER_ERRORS, PipelineError, error_sentence
 
@@ -66,9 +67,9 @@ class PipelineConfig:
     def __post_init__(self) -> None:
         if self.ocr not in ("auto", "rapidocr", "trocr"):
             raise PipelineError(f"unknown OCR engine {self.ocr!r}; choose auto, rapidocr or trocr.")
-        if self.trocr_runtime not in ("torch", "onnxruntime"):
+        if self.trocr_runtime not in RUNTIMES:
             raise PipelineError(
-                f"unknown TrOCR runtime {self.trocr_runtime!r}; choose torch or onnxruntime."
+                f"unknown TrOCR runtime {self.trocr_runtime!r}; choose {' or '.join(RUNTIMES)}."
             )
         for name in ("low_confidence", "few_known_words"):
             if not 0.0 <= getattr(self, name) <= 1.0:
