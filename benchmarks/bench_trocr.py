@@ -66,7 +66,6 @@ def plain_generate(model, pixels, tokens: int) -> None:
 def measure(
     size: str, *, batches, dtypes, runtimes, tokens: int, threads: int, repeats: int
 ) -> list[dict]:
-    import copy
 
     import torch
 
@@ -98,7 +97,7 @@ def measure(
     print(f"{size:5s} plain generate fp32 batch {max(batches)}: {wall / max(batches):6.3f} s/line")
     for runtime, dtype in itertools.product(runtimes, dtypes):
         reader = TrocrRecognizer(
-            copy.deepcopy(model) if dtype == "int8" else model,
+            model,  # quantising copies the model, so every setting starts from the same weights
             processor,
             max_new_tokens=tokens,
             min_new_tokens=tokens,
@@ -144,7 +143,6 @@ def int8_cer_change(epochs: int = 300) -> dict:
     No real TrOCR weights can be downloaded here, so this is the only model whose CER means
     anything; it shows whether dynamic int8 changes what a trained TrOCR reads.
     """
-    import copy
     import tempfile
 
     from PIL import Image, ImageDraw, ImageFont
@@ -196,7 +194,7 @@ def int8_cer_change(epochs: int = 300) -> dict:
         cer = {}
         for runtime, dtype in itertools.product(("torch", "onnxruntime"), ("fp32", "int8")):
             reader = TrocrRecognizer(
-                copy.deepcopy(best),
+                best,
                 processor,
                 max_new_tokens=12,
                 quantize=dtype == "int8",
