@@ -64,7 +64,15 @@ def plain_generate(model, pixels, tokens: int) -> None:
 
 
 def measure(
-    size: str, *, batches, dtypes, runtimes, tokens: int, threads: int, repeats: int
+    size: str,
+    *,
+    batches,
+    dtypes,
+    runtimes,
+    tokens: int,
+    threads: int,
+    repeats: int,
+    encoder_batch: int = 4,
 ) -> list[dict]:
 
     import torch
@@ -102,6 +110,7 @@ def measure(
             max_new_tokens=tokens,
             min_new_tokens=tokens,
             batch_size=max(batches),
+            encoder_batch=encoder_batch,
             quantize=dtype == "int8",
             threads=threads,
             runtime=runtime,
@@ -119,6 +128,7 @@ def measure(
                     "runtime": runtime,
                     "dtype": dtype,
                     "batch": batch,
+                    "encoder_batch": min(encoder_batch, batch),
                     "tokens": tokens,
                     "threads": threads,
                     "wall_seconds_per_line": round(wall / batch, 3),
@@ -213,6 +223,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runtimes", default="torch,onnxruntime")
     parser.add_argument("--tokens", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--encoder-batch", type=int, default=4, help="lines encoded at a time")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--int8-cer-epochs", type=int, default=300, help="0 skips the CER check")
@@ -228,6 +239,7 @@ def main(argv: list[str] | None = None) -> dict:
             tokens=args.tokens,
             threads=args.threads,
             repeats=args.repeats,
+            encoder_batch=args.encoder_batch,
         )
     summary = {}
     for size in {row["model"] for row in rows}:

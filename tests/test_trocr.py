@@ -189,6 +189,8 @@ def test_onnxruntime_encoder_reads_what_torch_reads(tiny):
     assert isinstance(projection, torch.nn.Conv2d)
     with pytest.raises(OcrError, match="unknown TrOCR runtime 'tensorrt'"):
         TrocrRecognizer(model, processor, runtime="tensorrt")
+    with pytest.raises(OcrError, match="encoder_batch must each be at least 1"):
+        TrocrRecognizer(model, processor, encoder_batch=0)
 
 
 def test_onnxruntime_writes_bfloat16_memory_that_matches_torch(tiny):
@@ -202,13 +204,18 @@ def test_onnxruntime_writes_bfloat16_memory_that_matches_torch(tiny):
     model, processor = tiny
     decoder = GreedyDecoder(model.decoder, cross_dtype=torch.bfloat16)
     encoder = OnnxEncoder(model.encoder, (32, 128), decoder=decoder)
-    pixels = TrocrRecognizer(model, processor).pixel_values(_crops(3))
-    hidden, memory = encoder.with_memory(pixels)
-    with torch.inference_mode():
-        expected = decoder.memory(model.encoder(pixel_values=pixels).last_hidden_state)
-    assert memory.dtype == torch.bfloat16 and memory.shape == expected.shape
-    assert memory.shape[2] == 3  # lines
-    assert torch.allclose(memory.float(), expected.float(), atol=2e-2, rtol=2e-2)
+    reader = TrocrRecognizer(model, processor)
+    # Three lines encoded two at a time, then one line written into the same buffer.
+    for crops, chunk in ((_crops(3), 2), (_crops(4)[3:], None)):
+        pixels = reader.pixel_values(crops)
+        hidden, memory = encoder.with_memory(pixels, chunk=chunk)
+        with torch.inference_mode():
+            expected_hidden = model.encoder(pixel_values=pixels).last_hidden_state
+            expected = decoder.memory(expected_hidden)
+        assert torch.allclose(hidden, expected_hidden, atol=1e-4)
+        assert memory.dtype == torch.bfloat16 and memory.shape == expected.shape
+        assert memory.shape[2] == len(crops)  # lines
+        assert torch.allclose(memory.float(), expected.float(), atol=2e-2, rtol=2e-2)
 
 
 def test_saved_folder_reloads_with_the_same_readings(tiny, tmp_path):
