@@ -151,6 +151,28 @@ def test_lean_decoder_scores_tokens_as_generate_does(tiny):
     assert torch.allclose(torch.tensor([p for _, p in ours]), scores, atol=1e-4)
 
 
+def test_memory_is_every_layers_keys_and_values_after_the_width_projection(tiny):
+    """TrOCR-base projects its 768-wide encoder output to the decoder's 1024, small its 384 to
+    256, before the keys and values."""
+    import torch
+
+    from ocr.engines.trocr_decoder import GreedyDecoder
+
+    model, _ = tiny
+    torch.manual_seed(0)
+    for width in (48, 96):  # folded in when it widens, applied first when it narrows
+        projection = torch.nn.Linear(width, model.config.decoder.d_model)
+        decoder = GreedyDecoder(model.decoder, projection=projection)
+        hidden = torch.randn(2, 5, width)
+        with torch.inference_mode():
+            memory = decoder.memory(hidden)  # (layer, key/value, line, head, position, head_dim)
+            for index, layer in enumerate(model.decoder.model.decoder.layers):
+                attention = layer.encoder_attn
+                for kind, linear in enumerate((attention.k_proj, attention.v_proj)):
+                    expected = linear(projection(hidden)).unflatten(2, (attention.num_heads, -1))
+                    assert torch.allclose(memory[index, kind], expected.transpose(1, 2), atol=1e-5)
+
+
 def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
     from ocr.engines.trocr import TrocrRecognizer
 

@@ -4,8 +4,10 @@ On a CPU, ``transformers``' decoder step spends much of its time outside arithme
 key/value cache concatenated every step, three separate projections per attention, batched
 matrix products over per-head views. This module runs the same weights with:
 
-- the self-attention query, key and value projections fused into one matrix (and the cross
-  attention's key and value into another), the ``head_dim ** -0.5`` scaling folded into the query;
+- the self-attention query, key and value projections fused into one matrix, the
+  ``head_dim ** -0.5`` scaling folded into the query;
+- every layer's cross-attention key and value projections fused into one matrix, with the
+  encoder-to-decoder projection (when the widths differ) folded in;
 - key/value caches allocated once per batch and written in place;
 - the cross-attention keys and values computed once per batch, optionally stored as bfloat16 (they
   are read in full at every step, so their size sets the step's memory traffic);
@@ -79,7 +81,6 @@ class _Layer(nn.Module):
         self.self_out = attention.out_proj
         self.self_norm = layer.self_attn_layer_norm
         self.cross_q = _fused([cross.q_proj], [cross.scaling])
-        self.cross_kv = _fused([cross.k_proj, cross.v_proj], [1.0, 1.0])
         self.cross_out = cross.out_proj
         self.cross_norm = layer.encoder_attn_layer_norm
         self.fc1, self.fc2 = layer.fc1, layer.fc2
@@ -105,6 +106,30 @@ def _fused(linears: list[nn.Linear], scales: list[float]) -> nn.Linear:
     return fused
 
 
+def _memory_projection(layers: Any, projection: nn.Linear | None) -> nn.Module:
+    """The encoder output to every layer's cross-attention keys and values, in one matrix product
+    instead of two per layer.
+
+    When the encoder is narrower than the decoder (TrOCR-base: 768 to 1024), ``enc_to_dec_proj``
+    is folded in: ``W (P h + p) + b`` is ``(W P) h + (W p + b)``, which multiplies by 768
+    columns instead of 1024 and skips a product. When it is wider (TrOCR-small: 384 to 256),
+    folding would add arithmetic, so the projection stays in front.
+    """
+    attentions = [layer.encoder_attn for layer in layers]
+    linears = [linear for a in attentions for linear in (a.k_proj, a.v_proj)]
+    fused = _fused(linears, [1.0] * len(linears))
+    if projection is None:
+        return fused
+    if projection.in_features > projection.out_features:
+        return nn.Sequential(projection, fused)
+    weight = fused.weight.detach().double()
+    folded = nn.Linear(projection.in_features, weight.shape[0], dtype=fused.weight.dtype)
+    with torch.no_grad():
+        folded.weight.copy_(weight @ projection.weight.detach().double())
+        folded.bias.copy_(weight @ projection.bias.detach().double() + fused.bias.double())
+    return folded
+
+
 class GreedyDecoder(nn.Module):
     """Greedy decoding with ``TrOCRForCausalLM``'s weights.
 
@@ -119,7 +144,7 @@ class GreedyDecoder(nn.Module):
         self,
         decoder: Any,
         *,
-        projection: nn.Module | None = None,
+        projection: nn.Linear | None = None,
         cross_dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
@@ -129,7 +154,7 @@ class GreedyDecoder(nn.Module):
         self.layernorm_embedding = inner.layernorm_embedding
         self.layers = nn.ModuleList(_Layer(layer) for layer in inner.layers)
         self.output_projection = decoder.output_projection
-        self.projection = projection
+        self.memory_projection = _memory_projection(inner.layers, projection)
         self.cross_dtype = cross_dtype
         self.eval()
 
@@ -142,19 +167,30 @@ class GreedyDecoder(nn.Module):
         """Every layer's cross-attention keys and values for a batch of encoder outputs.
 
         Returns a ``cross_dtype`` tensor ``(layer, key/value, line, head, position, head_dim)``;
-        ``forward`` takes it instead of ``hidden`` (``trocr_onnx`` computes it with the encoder).
+        ``forward`` takes it instead of ``hidden``. ``trocr_onnx`` computes
+        ``memory_projection(hidden)`` with the encoder and calls ``arrange_memory`` itself.
         """
-        if self.projection is not None:
-            hidden = self.projection(hidden)
-        return torch.stack([self._cross(layer, hidden) for layer in self.layers]).to(
-            self.cross_dtype
+        lines, positions, _ = hidden.shape
+        memory = torch.empty(
+            self.memory_shape(lines, positions), dtype=self.cross_dtype, device=hidden.device
         )
+        self.arrange_memory(self.memory_projection(hidden), memory)
+        return memory
 
-    @staticmethod
-    def _cross(layer: _Layer, hidden: torch.Tensor) -> torch.Tensor:
-        rows, positions, _ = hidden.shape
-        kv = layer.cross_kv(hidden).view(rows, positions, 2, layer.heads, -1)
-        return kv.permute(2, 0, 3, 1, 4)  # (key/value, line, head, position, head_dim)
+    def memory_shape(self, lines: int, positions: int) -> list[int]:
+        """``(layer, key/value, line, head, position, head_dim)``."""
+        heads = self.layers[0].heads
+        head_dim = self.layers[0].self_out.in_features // heads
+        return [len(self.layers), 2, lines, heads, positions, head_dim]
+
+    def arrange_memory(self, projected: torch.Tensor, memory: torch.Tensor) -> None:
+        """Write ``memory_projection``'s output ``(line, position, layer * key/value * head *
+        head_dim)`` into ``memory`` (``memory_shape``, any dtype), converting in the same pass.
+        """
+        lines, positions, _ = projected.shape
+        layers, _, _, heads, _, _ = self.memory_shape(lines, positions)
+        split = projected.view(lines, positions, layers, 2, heads, -1)
+        memory.copy_(split.permute(2, 3, 0, 4, 1, 5))
 
     @torch.inference_mode()
     def forward(
@@ -172,9 +208,7 @@ class GreedyDecoder(nn.Module):
         ``max_new_tokens``.
         """
         if memory is None:
-            if self.projection is not None:
-                hidden = self.projection(hidden)
-            memory = [self._cross(layer, hidden) for layer in self.layers]
+            memory = self.memory(hidden)
         crosses = [_contiguous(layer, self.cross_dtype) for layer in memory]
         rows = crosses[0].shape[1]
         tokens: list[list[int]] = [[] for _ in range(rows)]

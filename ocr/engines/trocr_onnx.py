@@ -23,24 +23,28 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from ocr.errors import OcrError
 
+if TYPE_CHECKING:
+    from ocr.engines.trocr_decoder import GreedyDecoder
+
 __all__ = ["OnnxEncoder"]
 
-_ONNX_TYPES = {torch.float32: 1, torch.bfloat16: 16}  # onnx.TensorProto.FLOAT, .BFLOAT16
+_FLOAT = 1  # onnx.TensorProto.FLOAT
 
 
 class OnnxEncoder:
     """The encoder (and optionally the decoder's cross-attention memory) in onnxruntime.
 
     Calling it maps ``pixel_values`` to ``last_hidden_state``; ``with_memory`` also returns the
-    decoder's ``memory`` of it, computed in the same graph, so its matrix products get
-    onnxruntime's int8 kernels too (for TrOCR-base, the decoder's 12 key/value projections of 577
-    positions cost a fifth of the encoder's arithmetic). The graph always computes both.
+    decoder's ``memory`` of it. The memory's matrix product (``GreedyDecoder.memory_projection``)
+    is in the same graph, so it gets onnxruntime's int8 kernels too: for TrOCR-base, the keys and
+    values of 12 layers for 577 positions cost a fifth of the encoder's arithmetic. torch then
+    arranges and converts it (``GreedyDecoder.arrange_memory``). The graph always computes both.
 
     The memory is written into a buffer kept between calls, so it is valid until the next call;
     callers decoding from it must not call again meanwhile (``TrocrRecognizer`` holds a lock).
@@ -48,8 +52,8 @@ class OnnxEncoder:
     Args:
         encoder: The ``VisionEncoderDecoderModel.encoder`` module (fp32, eval mode).
         image_size: ``(height, width)`` of the model's input.
-        decoder: A float32 ``GreedyDecoder`` whose ``memory`` (cross-attention keys and values)
-            is exported with the encoder, or None.
+        decoder: A float32 ``GreedyDecoder`` whose memory (cross-attention keys and values)
+            comes with the encoder's output, or None.
         quantize: Dynamic int8 quantisation of the exported graph's matrix products.
         threads: onnxruntime intra-op threads (None: onnxruntime's default, all cores).
     """
@@ -59,14 +63,14 @@ class OnnxEncoder:
         encoder: Any,
         image_size: tuple[int, int],
         *,
-        decoder: torch.nn.Module | None = None,
+        decoder: GreedyDecoder | None = None,
         quantize: bool = False,
         threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
 
         with tempfile.TemporaryDirectory(prefix="inksight-trocr-") as folder:
-            path, self._memory_shape = _export(
+            path, self._projected_shape = _export(
                 encoder, image_size, Path(folder) / "encoder.onnx", decoder
             )
             if quantize:
@@ -81,13 +85,13 @@ class OnnxEncoder:
             self.session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
-        if decoder is not None:
-            self._memory_dtype = decoder.cross_dtype
+        self._decoder = decoder
         self._buffers: dict[str, torch.Tensor] = {}
 
     def __call__(self, pixel_values: torch.Tensor, *, chunk: int | None = None) -> torch.Tensor:
         return self.with_memory(pixel_values, chunk=chunk)[0]
 
+    @torch.inference_mode()  # the buffers are written in place, whoever calls
     def with_memory(
         self, pixel_values: torch.Tensor, *, chunk: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -99,51 +103,50 @@ class OnnxEncoder:
         """
         lines = len(pixel_values)
         chunk = min(chunk or lines, lines)
-        if self._memory_shape is None:
+        if self._decoder is None:
             parts = [self._run(part, None) for part in pixel_values.split(chunk)]
             return torch.cat(parts), None
-        memory = self._reused_buffer("memory", self._memory_shape_for(lines))
+        positions, features = self._projected_shape
+        memory = self._reused_buffer(
+            "memory", self._decoder.memory_shape(lines, positions), self._decoder.cross_dtype
+        )
         hidden = []
         for start in range(0, lines, chunk):
             part = pixel_values[start : start + chunk]
-            if len(part) == lines:
-                hidden.append(self._run(part, memory))
-                continue
-            # Lines are the memory's third axis, so a chunk's rows are not one block of it.
-            scratch = self._reused_buffer("chunk", self._memory_shape_for(len(part)))
-            hidden.append(self._run(part, scratch))
-            memory[:, :, start : start + len(part)].copy_(scratch)
+            projected = self._reused_buffer("projected", [len(part), positions, features])
+            hidden.append(self._run(part, projected))
+            # The graph leaves the layout to torch: onnxruntime's Transpose, Concat and Cast of
+            # it took longer than its matrix product.
+            self._decoder.arrange_memory(projected, memory[:, :, start : start + len(part)])
         return torch.cat(hidden) if len(hidden) > 1 else hidden[0], memory
 
-    def _memory_shape_for(self, lines: int) -> list[int]:
-        return [*self._memory_shape[:2], lines, *self._memory_shape[3:]]
-
-    def _run(self, pixel_values: torch.Tensor, memory: torch.Tensor | None) -> torch.Tensor:
-        """One onnxruntime call; the memory, if any, is written into ``memory``."""
-        if memory is None:
+    def _run(self, pixel_values: torch.Tensor, projected: torch.Tensor | None) -> torch.Tensor:
+        """One onnxruntime call; the projected memory, if any, is written into ``projected``."""
+        if projected is None:
             (hidden,) = self.session.run(None, {"pixel_values": pixel_values.numpy()})
             return torch.from_numpy(hidden)
-        # onnxruntime writes the memory straight into a torch tensor: NumPy has no bfloat16,
-        # and a float32 copy to convert would be twice the size (900 MB per 16 lines for base).
         binding = self.session.io_binding()
         binding.bind_cpu_input("pixel_values", pixel_values.numpy())
         binding.bind_output("last_hidden_state")
-        element_type = _ONNX_TYPES[memory.dtype]
-        binding.bind_output("memory", "cpu", 0, element_type, list(memory.shape), memory.data_ptr())
+        binding.bind_output(
+            "projected_memory", "cpu", 0, _FLOAT, list(projected.shape), projected.data_ptr()
+        )
         self.session.run_with_iobinding(binding)
         return torch.from_numpy(binding.get_outputs()[0].numpy())
 
-    def _reused_buffer(self, name: str, shape: list[int]) -> torch.Tensor:
+    def _reused_buffer(
+        self, name: str, shape: list[int], dtype: torch.dtype = torch.float32
+    ) -> torch.Tensor:
         """A contiguous ``shape`` view of buffer ``name``, kept between calls and grown as needed.
 
-        A fresh tensor per batch (225 MB for 8 lines of TrOCR-base) is page-faulted in while
-        onnxruntime writes it: that cost base's encoder about a fifth of its time here.
+        A fresh tensor per batch (225 MB for 8 lines of TrOCR-base) is page-faulted in while it
+        is written: that cost base's encoder about a fifth of its time here.
         """
         size = math.prod(shape)
         buffer = self._buffers.get(name)
         if buffer is None or buffer.numel() < size:
             self._buffers.pop(name, None)  # let the smaller one go before allocating
-            buffer = self._buffers[name] = torch.empty(size, dtype=self._memory_dtype)
+            buffer = self._buffers[name] = torch.empty(size, dtype=dtype)
         return buffer[:size].view(shape)
 
 
@@ -151,35 +154,34 @@ def _export(
     encoder: Any,
     image_size: tuple[int, int],
     path: Path,
-    decoder: torch.nn.Module | None = None,
-) -> tuple[Path, list[int] | None]:
-    """Write the graph to ``path``; also the memory's shape seen while tracing, if exported.
-
-    The shape is ``(layer, key/value, lines, head, position, head_dim)``; lines vary per call.
+    decoder: GreedyDecoder | None = None,
+) -> tuple[Path, tuple[int, int] | None]:
+    """Write the graph to ``path``; also ``(positions, features)`` of the projected memory seen
+    while tracing, if exported (its shape is ``(lines, positions, features)``).
     """
 
     class Graph(torch.nn.Module):
-        """Pixels in; the last hidden state (and the memory) out: the graph onnxruntime runs."""
+        """Pixels in; the last hidden state (and the projected memory) out."""
 
         def __init__(self) -> None:
             super().__init__()
             self.encoder = encoder
             self.decoder = decoder
-            self.memory_shape: list[int] | None = None
+            self.projected_shape: tuple[int, int] | None = None
 
         def forward(self, pixel_values: torch.Tensor) -> Any:
             hidden = self.encoder(pixel_values=pixel_values).last_hidden_state
             if self.decoder is None:
                 return hidden
-            memory = self.decoder.memory(hidden)
-            self.memory_shape = [int(size) for size in memory.shape]
-            return hidden, memory
+            projected = self.decoder.memory_projection(hidden)
+            self.projected_shape = (int(projected.shape[1]), int(projected.shape[2]))
+            return hidden, projected
 
     height, width = image_size
     example = torch.zeros((2, 3, height, width), dtype=torch.float32)
     axes = {"pixel_values": {0: "batch"}, "last_hidden_state": {0: "batch"}}
     if decoder is not None:
-        axes["memory"] = {2: "batch"}  # (layer, key/value, line, head, position, head_dim)
+        axes["projected_memory"] = {0: "batch"}
     try:
         with (
             warnings.catch_warnings(),
@@ -206,7 +208,7 @@ def _export(
             f"could not export the TrOCR encoder to ONNX ({str(error).splitlines()[0][:160]}); "
             "use the PyTorch encoder (--trocr-runtime torch)."
         ) from None
-    return path, graph.memory_shape
+    return path, graph.projected_shape
 
 
 @contextlib.contextmanager
