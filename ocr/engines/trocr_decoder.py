@@ -61,6 +61,27 @@ def _choose(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return chosen, best
 
 
+# oneDNN's fused linear (what torch.compile uses on CPUs); absent from some builds.
+_ONEDNN_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
+
+
+def _linear(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``module(x)``, with a float32 ``nn.Linear`` on the CPU computed by oneDNN.
+
+    On this AMD CPU, torch's default BLAS (Intel's MKL) ran the decoder's products for 16 rows at
+    18-27 GMAC/s and oneDNN at 47 (the 50k-word output layer: 45 against 18 ms). Quantised
+    layers keep their own int8 kernels.
+    """
+    if (
+        _ONEDNN_LINEAR is not None
+        and type(module) is nn.Linear
+        and x.dtype == torch.float32
+        and x.device.type == "cpu"
+    ):
+        return _ONEDNN_LINEAR(x, module.weight, module.bias, "none", [], "")
+    return module(x)
+
+
 def _contiguous(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """``tensor`` as a contiguous ``dtype`` tensor, in one pass (none when it already is)."""
     if tensor.dtype == dtype and tensor.is_contiguous():
@@ -253,19 +274,20 @@ class GreedyDecoder(nn.Module):
         for layer, (cross_keys, cross_values, keys, values) in zip(
             self.layers, batch.caches, strict=True
         ):
-            q, k, v = layer.qkv(x).view(rows, 3, layer.heads, -1).unbind(1)
+            q, k, v = _linear(layer.qkv, x).view(rows, 3, layer.heads, -1).unbind(1)
             keys[:, :, position] = k
             values[:, :, position] = v
             weights = (q[:, :, None] @ keys[:, :, : position + 1].transpose(2, 3)).softmax(-1)
             attended = (weights @ values[:, :, : position + 1]).reshape(rows, -1)
-            x = layer.self_norm(x + layer.self_out(attended))
-            q = layer.cross_q(x).view(rows, layer.heads, 1, -1).to(self.cross_dtype)
+            x = layer.self_norm(x + _linear(layer.self_out, attended))
+            q = _linear(layer.cross_q, x).view(rows, layer.heads, 1, -1).to(self.cross_dtype)
             scores = (q @ cross_keys.transpose(2, 3)).float()  # softmax in float32 always
             weights = scores.softmax(-1).to(self.cross_dtype)
             attended = (weights @ cross_values).reshape(rows, -1).to(x.dtype)
-            x = layer.cross_norm(x + layer.cross_out(attended))
-            x = layer.final_norm(x + layer.fc2(layer.activation(layer.fc1(x))))
-        return self.output_projection(x)
+            x = layer.cross_norm(x + _linear(layer.cross_out, attended))
+            hidden = layer.activation(_linear(layer.fc1, x))
+            x = layer.final_norm(x + _linear(layer.fc2, hidden))
+        return _linear(self.output_projection, x)
 
 
 @dataclass
