@@ -38,7 +38,7 @@ _FLOAT = 1  # onnx.TensorProto.FLOAT
 
 
 class OnnxEncoder:
-    """The encoder (and optionally the decoder's cross-attention memory) in onnxruntime.
+    """The encoder and the decoder's cross-attention memory, in onnxruntime.
 
     Calling it maps ``pixel_values`` to ``last_hidden_state``; ``with_memory`` also returns the
     decoder's ``memory`` of it. The memory's matrix product (``GreedyDecoder.memory_projection``)
@@ -52,8 +52,8 @@ class OnnxEncoder:
     Args:
         encoder: The ``VisionEncoderDecoderModel.encoder`` module (fp32, eval mode).
         image_size: ``(height, width)`` of the model's input.
-        decoder: A float32 ``GreedyDecoder`` whose memory (cross-attention keys and values)
-            comes with the encoder's output, or None.
+        decoder: The float32 ``GreedyDecoder`` whose memory (cross-attention keys and values)
+            comes with the encoder's output.
         quantize: Dynamic int8 quantisation of the exported graph's matrix products.
         threads: onnxruntime intra-op threads (None: onnxruntime's default, all cores).
     """
@@ -63,7 +63,7 @@ class OnnxEncoder:
         encoder: Any,
         image_size: tuple[int, int],
         *,
-        decoder: GreedyDecoder | None = None,
+        decoder: GreedyDecoder,
         quantize: bool = False,
         threads: int | None = None,
     ) -> None:
@@ -94,8 +94,8 @@ class OnnxEncoder:
     @torch.inference_mode()  # the buffers are written in place, whoever calls
     def with_memory(
         self, pixel_values: torch.Tensor, *, chunk: int | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``(last_hidden_state, memory)``; memory is None when none was exported.
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(last_hidden_state, memory)``.
 
         ``chunk`` lines go through onnxruntime at a time (all when None): per line, TrOCR-base's
         encoder ran about a fifth faster here in chunks of 4 than 16 at once, while the decoder
@@ -103,9 +103,6 @@ class OnnxEncoder:
         """
         lines = len(pixel_values)
         chunk = min(chunk or lines, lines)
-        if self._decoder is None:
-            parts = [self._run(part, None) for part in pixel_values.split(chunk)]
-            return torch.cat(parts), None
         positions, features = self._projected_shape
         memory = self._reused_buffer(
             "memory", self._decoder.memory_shape(lines, positions), self._decoder.cross_dtype
@@ -120,11 +117,8 @@ class OnnxEncoder:
             self._decoder.arrange_memory(projected, memory[:, :, start : start + len(part)])
         return torch.cat(hidden) if len(hidden) > 1 else hidden[0], memory
 
-    def _run(self, pixel_values: torch.Tensor, projected: torch.Tensor | None) -> torch.Tensor:
-        """One onnxruntime call; the projected memory, if any, is written into ``projected``."""
-        if projected is None:
-            (hidden,) = self.session.run(None, {"pixel_values": pixel_values.numpy()})
-            return torch.from_numpy(hidden)
+    def _run(self, pixel_values: torch.Tensor, projected: torch.Tensor) -> torch.Tensor:
+        """One onnxruntime call; the projected memory is written into ``projected``."""
         binding = self.session.io_binding()
         binding.bind_cpu_input("pixel_values", pixel_values.numpy())
         binding.bind_output("last_hidden_state")
@@ -154,34 +148,32 @@ def _export(
     encoder: Any,
     image_size: tuple[int, int],
     path: Path,
-    decoder: GreedyDecoder | None = None,
-) -> tuple[Path, tuple[int, int] | None]:
+    decoder: GreedyDecoder,
+) -> tuple[Path, tuple[int, int]]:
     """Write the graph to ``path``; also ``(positions, features)`` of the projected memory seen
-    while tracing, if exported (its shape is ``(lines, positions, features)``).
+    while tracing (its shape is ``(lines, positions, features)``).
     """
 
     class Graph(torch.nn.Module):
-        """Pixels in; the last hidden state (and the projected memory) out."""
+        """Pixels in; the last hidden state and the projected memory out."""
 
         def __init__(self) -> None:
             super().__init__()
             self.encoder = encoder
             self.decoder = decoder
-            self.projected_shape: tuple[int, int] | None = None
+            self.projected_shape = (0, 0)  # set while tracing
 
         def forward(self, pixel_values: torch.Tensor) -> Any:
             hidden = self.encoder(pixel_values=pixel_values).last_hidden_state
-            if self.decoder is None:
-                return hidden
             projected = self.decoder.memory_projection(hidden)
             self.projected_shape = (int(projected.shape[1]), int(projected.shape[2]))
             return hidden, projected
 
     height, width = image_size
     example = torch.zeros((2, 3, height, width), dtype=torch.float32)
-    axes = {"pixel_values": {0: "batch"}, "last_hidden_state": {0: "batch"}}
-    if decoder is not None:
-        axes["projected_memory"] = {0: "batch"}
+    axes = {
+        name: {0: "batch"} for name in ("pixel_values", "last_hidden_state", "projected_memory")
+    }
     try:
         with (
             warnings.catch_warnings(),
