@@ -63,6 +63,8 @@ def _choose(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return chosen, best
 
 
+_MEMORY_CHUNK = 4  # lines whose memory ``GreedyDecoder.memory`` computes at a time
+
 # oneDNN's fused linear (what torch.compile uses on CPUs); absent from some builds.
 _ONEDNN_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
 
@@ -199,9 +201,11 @@ class GreedyDecoder(nn.Module):
         )
         # A few lines at a time: for 16 lines of TrOCR-base, one product's 900 MB float32 output
         # made this about a third slower than chunks of 4.
-        for start in range(0, lines, 4):
-            part = hidden[start : start + 4]
-            self.arrange_memory(self.memory_projection(part), memory[:, :, start : start + 4])
+        for start in range(0, lines, _MEMORY_CHUNK):
+            stop = start + _MEMORY_CHUNK
+            self.arrange_memory(
+                self.memory_projection(hidden[start:stop]), memory[:, :, start:stop]
+            )
         return memory
 
     def memory_shape(self, lines: int, positions: int) -> list[int]:
