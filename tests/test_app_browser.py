@@ -2,8 +2,12 @@
 
 Uploads a handwritten review rendered by the project, waits for the transcription and the sentiment
 label, clicks a word of the review for its neighbours, asks for a word's neighbours on their
-own tab and checks the tables. Screenshots go to ``test-artifacts/``;
-with ``INKSIGHT_UPDATE_SCREENSHOT=1`` the first one also replaces ``docs/screenshot.png``.
+own tab and checks the tables. Screenshots go to ``test-artifacts/``.
+
+The README's picture comes from the first test run against what users get, the default model
+(trained on first use) and the real embedding sets, instead of the tiny test ones:
+``INKSIGHT_UPDATE_SCREENSHOT=1 pytest tests/test_app_browser.py -k upload`` replaces
+``docs/screenshot.png``.
 
 Without ``/usr/bin/chromium`` the test skips on a workstation but fails in CI (``CI`` set), where a
 missing browser means the set-up is broken.
@@ -46,12 +50,18 @@ def _browser_or_skip():
 def app_url(tiny_model_dir, tmp_path_factory):
     from nlp.classifier import load_classifier
     from ocr.engines import build_engine
-    from pipelines.analyze import Pipeline
+    from pipelines.analyze import Pipeline, PipelineConfig
+    from pipelines.app_support import EmbeddingLab
     from ui.app import build_demo, launch_demo
 
     _browser_or_skip()
-    pipeline = Pipeline(build_engine("rapidocr"), load_classifier(tiny_model_dir))
-    demo = build_demo(pipeline, lab=tiny_lab(tmp_path_factory.mktemp("lab")))
+    if os.environ.get("INKSIGHT_UPDATE_SCREENSHOT"):
+        pipeline = Pipeline.from_config(PipelineConfig(ocr="rapidocr"))
+        lab = EmbeddingLab()
+    else:
+        pipeline = Pipeline(build_engine("rapidocr"), load_classifier(tiny_model_dir))
+        lab = tiny_lab(tmp_path_factory.mktemp("lab"))
+    demo = build_demo(pipeline, lab=lab)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
