@@ -175,3 +175,29 @@ def test_a_page_that_breaks_the_recogniser_becomes_a_warning_not_a_lost_document
     result = OcrEngine(Recognizer(), Detector(), flatten=False).read(buffer.getvalue())
     assert [line.page for line in result.lines] == [0, 2]
     assert result.warnings == ["page 2 could not be read (RuntimeError: out of memory)."]
+
+
+def test_a_rapidocr_laid_out_differently_is_one_sentence_naming_the_version_to_install(
+    monkeypatch,
+):
+    import rapidocr
+
+    from ocr.engines.rapidocr import RAPIDOCR_REQUIREMENT
+
+    class MovedModels:  # a RapidOCR whose lazily built models live elsewhere
+        def __init__(self, params):
+            self.text_det = object()
+
+        def _load_det_model(self):
+            pass
+
+        def _load_rec_model(self):
+            pass
+
+    monkeypatch.setattr(rapidocr, "RapidOCR", MovedModels)
+    with pytest.raises(OcrError) as error:
+        build_engine("rapidocr")
+    message = str(error.value)
+    assert message.startswith("rapidocr ") and "text_rec" in message
+    assert message.endswith(f"pip install '{RAPIDOCR_REQUIREMENT}'.")
+    assert "\n" not in message

@@ -14,13 +14,20 @@ directly and change what hurts:
 
 from __future__ import annotations
 
+import operator
 import string
 from typing import Any
 
 import cv2
 import numpy as np
 
+from ocr.errors import OcrError
+
 __all__ = ["DEFAULT_DETECTOR", "RapidDetector", "RapidRecognizer", "build"]
+
+RAPIDOCR_REQUIREMENT = "rapidocr>=3.10,<4"  # as in pyproject.toml
+# What RapidDetector and RapidRecognizer read from a RapidOCR: not public API.
+_USED_INTERNALS = ("text_det", "text_rec.session", "text_rec.postprocess_op.character")
 
 DEFAULT_DETECTOR = {
     "limit_side_len": 736,  # longest side: as accurate as 960 on synthetic pages, 1.7x less work
@@ -71,11 +78,30 @@ def load_models(*, threads: int | None = None, detector: dict | None = None) -> 
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = int(threads)
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     models = RapidOCR(params=params)
-    # rapidocr builds its models lazily behind these loaders; we call the models directly so a page
-    # is detected once and all its line crops are recognised together.
-    models._load_det_model()
-    models._load_rec_model()
+    # We call rapidocr's two models directly, so a page is detected once and all its line crops
+    # are recognised together. They are not public API: check them here, once, so a rapidocr that
+    # moved them gives a sentence instead of a traceback from the first page read.
+    try:
+        models._load_det_model()  # rapidocr builds its models lazily behind these loaders
+        models._load_rec_model()
+        for attribute in _USED_INTERNALS:
+            operator.attrgetter(attribute)(models)
+    except AttributeError as error:
+        raise OcrError(
+            f"rapidocr {_version('rapidocr')} does not lay out its models as Inksight expects "
+            f"({error}); install the version Inksight is tested with: pip install "
+            f"'{RAPIDOCR_REQUIREMENT}'."
+        ) from None
     return models
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "(version unknown)"
 
 
 class RapidDetector:
