@@ -187,17 +187,20 @@ def test_memory_is_every_layers_keys_and_values_after_the_width_projection(tiny)
                     assert torch.allclose(memory[index, kind], expected.transpose(1, 2), atol=1e-5)
 
 
-def test_int8_quantisation_reads_the_same_shape_of_output(tiny):
+def test_int8_quantisation_reads_the_same_shape_of_output_and_leaves_the_callers_model(tiny):
+    import torch
+
     from ocr.engines.trocr import TrocrRecognizer
 
     model, processor = tiny
-    import copy
-
-    quantized = TrocrRecognizer(copy.deepcopy(model), processor, max_new_tokens=8, quantize=True)
+    quantized = TrocrRecognizer(model, processor, max_new_tokens=8, quantize=True)
     readings = quantized.read(_crops(2))
     assert len(readings) == 2 and all(0.0 <= r.mean_probability <= 1.0 for r in readings)
     assert "quantized" in type(quantized.model.decoder.output_projection).__module__
     assert "quantized" in type(quantized._decoder.output_projection).__module__
+    # The caller's float model is not quantised under them (it may still be fine-tuned).
+    assert type(model.decoder.output_projection) is torch.nn.Linear
+    assert not any("quantized" in type(module).__module__ for module in model.modules())
 
 
 def test_onnxruntime_encoder_reads_what_torch_reads(tiny):
