@@ -58,7 +58,10 @@ class TrainConfig:
         metadata={"help": "Keep not/no/never/n't although spaCy lists them as stopwords."},
     )
     train_size: int | None = field(
-        default=None, metadata={"help": "Train on a stratified subset of this many reviews."}
+        default=None,
+        metadata={
+            "help": "Train on a stratified subset of this many reviews (default: all of them)."
+        },
     )
     embeddings: Literal["scratch", "glove", "word2vec"] = field(
         default="scratch",

@@ -99,7 +99,8 @@ class EvalConfig:
         default=None, metadata={"help": f"Where to write the JSON result (default DIR/{EVAL_FILE})."}
     )  # fmt: skip
     limit: int | None = field(
-        default=None, metadata={"help": "Score only the first N images of truth.jsonl."}
+        default=None,
+        metadata={"help": "Score only the first N images of truth.jsonl (default: all)."},
     )
     lexicon: bool = field(
         default=False,

@@ -53,7 +53,7 @@ def add_config_arguments(
             group.add_argument(
                 flag,
                 action=argparse.BooleanOptionalAction,
-                help=f"{help_text} (default: {default})",
+                help=_with_default(help_text, default),
                 **kwargs,
             )
             continue
@@ -69,9 +69,15 @@ def add_config_arguments(
         else:
             kwargs["type"] = str
         metavar = field.name.upper() if "choices" not in kwargs else None
-        group.add_argument(
-            flag, help=f"{help_text} (default: {default})", metavar=metavar, **kwargs
-        )
+        group.add_argument(flag, help=_with_default(help_text, default), metavar=metavar, **kwargs)
+
+
+def _with_default(help_text: str, default: Any) -> str:
+    """The help text and the default, unless the text already says what the default does
+    ("default: the default model" reads better than "None")."""
+    if "(default" in help_text:
+        return help_text
+    return f"{help_text} (default: {default})"
 
 
 def config_from_args(config_cls: type[T], args: argparse.Namespace, **overrides: Any) -> T:
