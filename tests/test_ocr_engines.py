@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -201,3 +202,5 @@ def test_a_rapidocr_laid_out_differently_is_one_sentence_naming_the_version_to_i
     assert message.startswith("rapidocr ") and "text_rec" in message
     assert message.endswith(f"pip install '{RAPIDOCR_REQUIREMENT}'.")
     assert "\n" not in message
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    assert f'"{RAPIDOCR_REQUIREMENT}"' in pyproject.read_text()  # the advice is what we install
