@@ -157,3 +157,48 @@ def test_demo_command_refuses_a_bad_port_in_one_sentence(capsys):
 
     assert code == 2
     assert "--port must be between 1 and 65535" in capsys.readouterr().err
+
+
+def test_demo_command_serves_the_pipeline_its_options_describe(monkeypatch, tiny_model_dir):
+    import ui.app
+    import ui.commands.demo
+    from ui.cli import main
+
+    served = {}
+
+    class Demo:
+        def block_thread(self):
+            pass
+
+        def close(self):
+            pass
+
+    def build_demo(pipeline, lab):
+        served.update(pipeline=pipeline, lab=lab)
+        return Demo()
+
+    monkeypatch.setattr(ui.app, "build_demo", build_demo)
+    monkeypatch.setattr(ui.app, "launch_demo", lambda demo, **options: "http://127.0.0.1:7860/")
+    monkeypatch.setattr(ui.commands.demo, "_warm", lambda pipeline, lab: None)
+
+    code = main(
+        ["demo", "--ocr", "rapidocr", "--model", str(tiny_model_dir), "--low-confidence", "0.6"]
+    )
+
+    assert code == 0
+    assert served["pipeline"].engine.name == "rapidocr"
+    assert served["pipeline"].config.low_confidence == 0.6
+    assert served["lab"].model_dir == tiny_model_dir
+
+
+def test_demo_command_names_a_missing_trocr_folder_in_one_sentence(tmp_path, capsys):
+    from ui.cli import main
+
+    code = main(["demo", "--ocr", "trocr", "--trocr-model", str(tmp_path / "my-trocr")])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    assert error.splitlines()[-1] == (
+        f"inksight: error: TrOCR model folder {tmp_path / 'my-trocr'} does not exist."
+    )

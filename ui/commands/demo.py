@@ -6,7 +6,9 @@ import argparse
 import sys
 import threading
 import time
-from pathlib import Path
+
+from pipelines.analyze import PipelineConfig
+from ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
 
@@ -24,19 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--share", action="store_true", help="also open a public gradio.live link (off by default)"
     )
-    parser.add_argument(
-        "--ocr", choices=("auto", "rapidocr", "trocr"), default="auto",
-        help="OCR engine: auto (TrOCR when its weights are here, else rapidocr)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--model", type=Path, default=None, metavar="DIR",
-        help="sentiment model folder (default: the default model, trained on first use)",
-    )  # fmt: skip
+    # The same pipeline options as `inksight analyze`, so a fine-tuned TrOCR (--trocr-model DIR,
+    # --trocr-int8, --trocr-runtime onnxruntime) can be served too.
+    add_config_arguments(parser, PipelineConfig)
     parser.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.analyze import Pipeline, PipelineConfig
+    from pipelines.analyze import Pipeline
     from pipelines.app_support import EmbeddingLab
     from pipelines.errors import PipelineError
     from ui.app import build_demo, launch_demo
@@ -45,8 +42,9 @@ def _demo(args: argparse.Namespace) -> int:
         raise PipelineError(f"--port must be between 1 and 65535, not {args.port}.")
     started = time.perf_counter()
     print("Loading the OCR engine and the sentiment model...", file=sys.stderr)
-    pipeline = Pipeline.from_config(PipelineConfig(ocr=args.ocr, model=args.model))
-    lab = EmbeddingLab(model_dir=args.model)
+    config = config_from_args(PipelineConfig, args)
+    pipeline = Pipeline.from_config(config)
+    lab = EmbeddingLab(model_dir=config.model)
     demo = build_demo(pipeline, lab=lab)
     try:
         address = launch_demo(demo, host=args.host, port=args.port, share=args.share)
