@@ -331,3 +331,16 @@ def test_a_folder_without_weights_names_what_is_missing(tmp_path):
 
     with pytest.raises(OcrError, match="has no TrOCR weights"):
         load_trocr(tmp_path)
+
+
+def test_building_an_int8_onnxruntime_reader_prints_no_warnings(tiny, capfd):
+    import warnings
+
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TrocrRecognizer(model, processor, quantize=True, runtime="onnxruntime")
+    assert [str(warning.message)[:100] for warning in caught] == []
+    assert "Warning" not in capfd.readouterr().err  # the ONNX exporter's C++ warnings

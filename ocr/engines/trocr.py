@@ -157,7 +157,11 @@ class TrocrRecognizer:
     ) -> None:
         import torch
 
-        from ocr.engines.trocr_decoder import GreedyDecoder, cross_attention_dtype
+        from ocr.engines.trocr_decoder import (
+            GreedyDecoder,
+            cross_attention_dtype,
+            quantize_linears,
+        )
 
         if runtime not in RUNTIMES:
             raise OcrError(f"unknown TrOCR runtime {runtime!r}; choose {' or '.join(RUNTIMES)}.")
@@ -187,9 +191,7 @@ class TrocrRecognizer:
             )
         if quantize:
             self._decoder.quantize_()
-            model = torch.ao.quantization.quantize_dynamic(
-                model, {torch.nn.Linear}, dtype=torch.qint8
-            )
+            model = quantize_linears(model)
         self.model = model
         self.runtime = runtime
         self.processor = processor

@@ -21,6 +21,7 @@ It is a reimplementation, so ``tests/test_trocr.py`` checks it against ``generat
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["GreedyDecoder", "cross_attention_dtype"]
+__all__ = ["GreedyDecoder", "cross_attention_dtype", "quantize_linears"]
 
 
 def cross_attention_dtype(quantize: bool) -> torch.dtype:
@@ -39,6 +40,20 @@ def cross_attention_dtype(quantize: bool) -> torch.dtype:
     Unquantised models keep float32, so they read exactly as ``generate`` does.
     """
     return torch.bfloat16 if quantize and _cpu_has_bfloat16() else torch.float32
+
+
+def quantize_linears(module: nn.Module, *, inplace: bool = False) -> nn.Module:
+    """Dynamic int8 quantisation of every ``nn.Linear`` in ``module`` (a copy unless ``inplace``).
+
+    torch 2.13 warns on every call that this eager API is deprecated in favour of torchao, which
+    Inksight does not install; a reader of the output can do nothing about it, so it is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"torch\.ao\.quantization is deprecated")
+        warnings.filterwarnings("ignore", r"torch\.quantize_per_tensor, .* are deprecated")
+        return torch.ao.quantization.quantize_dynamic(
+            module, {nn.Linear}, dtype=torch.qint8, inplace=inplace
+        )
 
 
 def _cpu_has_bfloat16() -> bool:
@@ -185,7 +200,7 @@ class GreedyDecoder(nn.Module):
 
     def quantize_(self) -> GreedyDecoder:
         """Dynamic int8 quantisation of every Linear, in place (after any ONNX export)."""
-        torch.ao.quantization.quantize_dynamic(self, {nn.Linear}, dtype=torch.qint8, inplace=True)
+        quantize_linears(self, inplace=True)
         return self
 
     def memory(self, hidden: torch.Tensor) -> torch.Tensor:

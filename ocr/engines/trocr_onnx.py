@@ -296,9 +296,13 @@ class _MultiHeadAttention(torch.autograd.Function):
     def symbolic(
         graph: Any, query: Any, key: Any, value: Any, heads: int, scale: float
     ) -> Any:  # graph values, not tensors
-        return graph.op(
+        attended = graph.op(
             "com.microsoft::MultiHeadAttention", query, key, value, num_heads_i=heads, scale_f=scale
         )
+        # The output has the query's type and shape. Saying so spares the exporter's shape
+        # inference, which cannot read this operator and printed a C++ warning per layer.
+        attended.setType(query.type())
+        return attended
 
 
 def _is_patch_projection(conv: Any) -> bool:
