@@ -18,7 +18,13 @@ from typing import Any, Literal
 from ocr.fonts import FONT_SETS, HANDWRITING_FONTS, find_fonts, select_fonts
 from ocr.metrics import ImageScore, score_text, summarize, summarize_by
 from ocr.synth import write_dataset
-from pipelines.assets import DEFAULT_TROCR, font_dirs, imdb_csv_path, trocr_model_path
+from pipelines.assets import (
+    DEFAULT_TROCR,
+    cache_dir,
+    font_dirs,
+    imdb_csv_path,
+    trocr_model_path,
+)
 from pipelines.errors import AssetError, PipelineError
 
 __all__ = [
@@ -266,6 +272,8 @@ def build_ocr_engine(
         if name == "trocr":
             raise
         return build_engine("rapidocr", **options)
+    # The onnxruntime encoder's graph is kept in the cache, so the next start skips its export.
+    trocr_options = {"onnx_cache": cache_dir() / "trocr-onnx", **(trocr_options or {})}
     return build_engine("trocr", trocr_model=model_path, trocr_options=trocr_options, **options)
 
 

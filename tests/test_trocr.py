@@ -344,3 +344,55 @@ def test_building_an_int8_onnxruntime_reader_prints_no_warnings(tiny, capfd):
         TrocrRecognizer(model, processor, quantize=True, runtime="onnxruntime")
     assert [str(warning.message)[:100] for warning in caught] == []
     assert "Warning" not in capfd.readouterr().err  # the ONNX exporter's C++ warnings
+
+
+def test_onnxruntime_graph_is_kept_and_found_again_for_the_same_weights_only(
+    tiny, tmp_path, monkeypatch
+):
+    import copy
+
+    import torch
+
+    from ocr.engines import trocr_onnx
+    from ocr.engines.trocr import TrocrRecognizer
+
+    def texts(reader):
+        return [reading.text for reading in reader.read(_crops(4))]
+
+    model, processor = tiny
+    options = dict(max_new_tokens=8, runtime="onnxruntime", onnx_cache=tmp_path)
+    first = texts(TrocrRecognizer(model, processor, **options))
+    assert len(list(tmp_path.glob("*.onnx"))) == 1
+
+    with monkeypatch.context() as patch:
+        patch.setattr(trocr_onnx, "_export", lambda *args: pytest.fail("exported again"))
+        assert texts(TrocrRecognizer(model, processor, **options)) == first
+
+    changed = copy.deepcopy(model)  # as if fine-tuned: the cached graph no longer applies
+    with torch.no_grad():
+        changed.encoder.layernorm.weight.neg_()
+    expected = texts(TrocrRecognizer(changed, processor, max_new_tokens=8))
+    assert expected != first
+    assert texts(TrocrRecognizer(changed, processor, **options)) == expected
+    assert len(list(tmp_path.glob("*.onnx"))) == 2
+
+
+def test_the_graph_cache_keeps_only_the_most_recently_used_graphs(tmp_path):
+    import os
+
+    from ocr.engines import trocr_onnx
+
+    for age, name in enumerate("abcdef"):
+        graph = tmp_path / f"trocr-encoder-{name}.onnx"
+        graph.write_bytes(b"graph")
+        graph.with_suffix(".json").write_text('{"projected_shape": [5, 6]}')
+        os.utime(graph, (1000 + age, 1000 + age))
+    new = tmp_path / "new.onnx"
+    new.write_bytes(b"graph")
+
+    trocr_onnx._store(new, tmp_path / "trocr-encoder-g.onnx", (5, 6))
+
+    kept = sorted(path.stem for path in tmp_path.glob("trocr-encoder-*.onnx"))
+    assert kept == [f"trocr-encoder-{name}" for name in "defg"]
+    assert sorted(path.stem for path in tmp_path.glob("*.json")) == kept
+    assert trocr_onnx._cached_shape(tmp_path / "trocr-encoder-g.onnx") == (5, 6)

@@ -135,6 +135,8 @@ class TrocrRecognizer:
         threads: torch CPU threads (None: leave torch's setting).
         runtime: ``"torch"`` or ``"onnxruntime"`` for the image encoder (exported when the
             recogniser is built; int8 there too when ``quantize``). The decoder stays in torch.
+        onnx_cache: A folder where the onnxruntime encoder's graph is kept and found again, so
+            building the same model again skips the export (None: export every time).
 
     The greedy decoder and an onnxruntime encoder copy the weights when the recogniser is built:
     after changing the model's weights (fine-tuning), build a new recogniser.
@@ -154,6 +156,7 @@ class TrocrRecognizer:
         quantize: bool = False,
         threads: int | None = None,
         runtime: str = "torch",
+        onnx_cache: str | Path | None = None,
     ) -> None:
         import torch
 
@@ -188,6 +191,7 @@ class TrocrRecognizer:
                 decoder=self._decoder,
                 quantize=quantize,
                 threads=threads,
+                cache_dir=Path(onnx_cache) if onnx_cache is not None else None,
             )
         if quantize:
             self._decoder.quantize_()
@@ -323,6 +327,7 @@ def build(
     quantize: bool = False,
     threads: int | None = None,
     runtime: str = "torch",
+    onnx_cache: str | Path | None = None,
     **options: Any,
 ):
     """Build an ``OcrEngine`` that finds lines with rapidocr's detector and reads them with TrOCR.
@@ -348,6 +353,7 @@ def build(
         quantize=quantize,
         threads=threads,
         runtime=runtime,
+        onnx_cache=onnx_cache,
     )
     detector = RapidDetector(load_models(detector=options.pop("detector", None)))
     return OcrEngine(recognizer, detector, **options)
