@@ -275,7 +275,7 @@ def test_saved_folder_reloads_with_the_same_readings(tiny, tmp_path):
         "auto", trocr_model=tmp_path, trocr_options={"quantize": True, "runtime": "onnxruntime"}
     )
     assert fast.name == f"trocr:{tmp_path}" and fast.recognizer.runtime == "onnxruntime"
-    assert "quantized" in type(fast.recognizer.model.decoder.output_projection).__module__
+    assert "quantized" in type(fast.recognizer._decoder.output_projection).__module__
     lines = engine.read_lines([Image.fromarray(crop) for crop in _crops(3)])
     assert len(lines) == 3 and all(
         line.box[2] == [float(c.shape[1]), float(c.shape[0])]
@@ -396,3 +396,22 @@ def test_the_graph_cache_keeps_only_the_most_recently_used_graphs(tmp_path):
     assert kept == [f"trocr-encoder-{name}" for name in "defg"]
     assert sorted(path.stem for path in tmp_path.glob("*.json")) == kept
     assert trocr_onnx._cached_shape(tmp_path / "trocr-encoder-g.onnx") == (5, 6)
+
+
+def test_onnxruntime_int8_quantises_the_transformers_model_only_when_beam_search_needs_it(tiny):
+    import torch
+
+    from ocr.engines.trocr import TrocrRecognizer
+
+    model, processor = tiny
+    reader = TrocrRecognizer(
+        model, processor, max_new_tokens=6, quantize=True, runtime="onnxruntime"
+    )
+    reader.read(_crops(2))
+    assert type(reader.model.decoder.output_projection) is torch.nn.Linear  # greedy: not needed
+
+    reader.num_beams = 2
+    readings = reader.read(_crops(2))
+    assert len(readings) == 2 and all(0.0 <= r.mean_probability <= 1.0 for r in readings)
+    assert "quantized" in type(reader.model.decoder.output_projection).__module__
+    assert type(model.decoder.output_projection) is torch.nn.Linear  # the caller's stays float

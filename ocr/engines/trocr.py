@@ -195,8 +195,12 @@ class TrocrRecognizer:
             )
         if quantize:
             self._decoder.quantize_()
-            model = quantize_linears(model)
+            if runtime == "torch":  # its encoder reads with the model's own (quantised) layers
+                model = quantize_linears(model)
         self.model = model
+        # With onnxruntime, only beam search runs the transformers model: quantise it (a copy,
+        # 5 s for TrOCR-base) when a beam search first needs it, not for every greedy reader.
+        self._quantize_for_beams = quantize and runtime != "torch"
         self.runtime = runtime
         self.processor = processor
         self.tokenizer = processor.tokenizer
@@ -289,6 +293,11 @@ class TrocrRecognizer:
     def _beam_search(self, hidden: Any) -> list[tuple[list[int], list[float]]]:
         from transformers.modeling_outputs import BaseModelOutput
 
+        from ocr.engines.trocr_decoder import quantize_linears
+
+        if self._quantize_for_beams:
+            self.model = quantize_linears(self.model)
+            self._quantize_for_beams = False
         output = self.model.generate(
             encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
             num_beams=self.num_beams,
