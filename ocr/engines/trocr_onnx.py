@@ -162,7 +162,7 @@ def _graph(
     scratch: Path,
 ) -> tuple[Path, tuple[int, int]]:
     """The graph file for these weights and the projected memory's ``(positions, features)``:
-    from ``cache_dir`` when it holds it, else exported into ``scratch`` (and stored there).
+    from ``cache_dir`` when it holds it, else exported into ``scratch`` and stored in ``cache_dir``.
     """
     cached = None
     if cache_dir is not None:
@@ -226,18 +226,19 @@ def _store(path: Path, cached: Path, shape: tuple[int, int]) -> None:
     The file appears under its final name in one rename, after its shape file, so another process
     reading the cache never sees half a graph.
     """
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.with_suffix(".json").write_text(json.dumps({"projected_shape": list(shape)}))
-        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
         shutil.copyfile(path, partial)
         os.replace(partial, cached)
-        # One graph per model and setting (base's int8 graph is about 110 MB): keep the latest.
+        # One graph per model and setting (base's int8 graph is about 100 MB): keep the latest.
         graphs = sorted(cached.parent.glob("trocr-encoder-*.onnx"), key=lambda f: f.stat().st_mtime)
         for old in graphs[:-_KEPT_GRAPHS]:
             old.with_suffix(".json").unlink(missing_ok=True)
             old.unlink(missing_ok=True)
     except OSError as error:
+        partial.unlink(missing_ok=True)
         logging.getLogger(__name__).warning("could not cache the TrOCR encoder graph: %s", error)
 
 
