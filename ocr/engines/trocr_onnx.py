@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
-import json
 import logging
 import math
 import os
@@ -81,9 +80,7 @@ class OnnxEncoder:
         import onnxruntime as ort
 
         with tempfile.TemporaryDirectory(prefix="inksight-trocr-") as folder:
-            path, self._projected_shape = _graph(
-                encoder, image_size, decoder, quantize, cache_dir, Path(folder)
-            )
+            path = _graph(encoder, image_size, decoder, quantize, cache_dir, Path(folder))
             options = ort.SessionOptions()
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             # Idle onnxruntime threads would spin and take the cores the torch decoder needs next.
@@ -94,6 +91,9 @@ class OnnxEncoder:
             self.session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
+        # (lines, positions, features): only the lines vary; the export fixed the rest.
+        (projected,) = (out for out in self.session.get_outputs() if out.name == "projected_memory")
+        self._projected_shape = (int(projected.shape[1]), int(projected.shape[2]))
         self._decoder = decoder
         self._buffers: dict[str, torch.Tensor] = {}
 
@@ -160,34 +160,24 @@ def _graph(
     quantize: bool,
     cache_dir: Path | None,
     scratch: Path,
-) -> tuple[Path, tuple[int, int]]:
-    """The graph file for these weights and the projected memory's ``(positions, features)``:
-    from ``cache_dir`` when it holds it, else exported into ``scratch`` and stored in ``cache_dir``.
+) -> Path:
+    """The graph file for these weights: from ``cache_dir`` when it holds it, else exported into
+    ``scratch`` and stored in ``cache_dir``.
     """
     cached = None
     if cache_dir is not None:
         key = _graph_key(encoder, image_size, decoder, quantize)
         cached = Path(cache_dir) / f"trocr-encoder-{key}.onnx"
-        shape = _cached_shape(cached)
-        if shape is not None:
+        if cached.is_file():
             with contextlib.suppress(OSError):
                 os.utime(cached)  # recently used: kept by _store's pruning
-            return cached, shape
-    path, shape = _export(encoder, image_size, scratch / "encoder.onnx", decoder)
+            return cached
+    path = _export(encoder, image_size, scratch / "encoder.onnx", decoder)
     if quantize:
         path = _quantize(path)
     if cached is not None:
-        _store(path, cached, shape)
-    return path, shape
-
-
-def _cached_shape(cached: Path) -> tuple[int, int] | None:
-    """The projected memory's shape stored beside a cached graph; None when either is missing."""
-    try:
-        positions, features = json.loads(cached.with_suffix(".json").read_text())["projected_shape"]
-        return (int(positions), int(features)) if cached.is_file() else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        _store(path, cached)
+    return path
 
 
 def _graph_key(
@@ -220,22 +210,20 @@ def _graph_key(
     return digest.hexdigest()[:32]
 
 
-def _store(path: Path, cached: Path, shape: tuple[int, int]) -> None:
+def _store(path: Path, cached: Path) -> None:
     """Copy the graph into the cache; a copy that cannot be made only costs the next export.
 
-    The file appears under its final name in one rename, after its shape file, so another process
-    reading the cache never sees half a graph.
+    The file appears under its final name in one rename, so another process reading the cache
+    never sees half a graph.
     """
     partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.with_suffix(".json").write_text(json.dumps({"projected_shape": list(shape)}))
         shutil.copyfile(path, partial)
         os.replace(partial, cached)
         # One graph per model and setting (base's int8 graph is about 100 MB): keep the latest.
         graphs = sorted(cached.parent.glob("trocr-encoder-*.onnx"), key=lambda f: f.stat().st_mtime)
         for old in graphs[:-_KEPT_GRAPHS]:
-            old.with_suffix(".json").unlink(missing_ok=True)
             old.unlink(missing_ok=True)
     except OSError as error:
         partial.unlink(missing_ok=True)
@@ -247,9 +235,9 @@ def _export(
     image_size: tuple[int, int],
     path: Path,
     decoder: GreedyDecoder,
-) -> tuple[Path, tuple[int, int]]:
-    """Write the graph to ``path``; also ``(positions, features)`` of the projected memory seen
-    while tracing (its shape is ``(lines, positions, features)``).
+) -> Path:
+    """Write the graph to ``path``: pixels in, the last hidden state and the projected memory
+    ``(lines, positions, features)`` out.
     """
 
     class Graph(torch.nn.Module):
@@ -259,13 +247,10 @@ def _export(
             super().__init__()
             self.encoder = encoder
             self.decoder = decoder
-            self.projected_shape = (0, 0)  # set while tracing
 
         def forward(self, pixel_values: torch.Tensor) -> Any:
             hidden = self.encoder(pixel_values=pixel_values).last_hidden_state
-            projected = self.decoder.memory_projection(hidden)
-            self.projected_shape = (int(projected.shape[1]), int(projected.shape[2]))
-            return hidden, projected
+            return hidden, self.decoder.memory_projection(hidden)
 
     height, width = image_size
     example = torch.zeros((2, 3, height, width), dtype=torch.float32)
@@ -298,7 +283,7 @@ def _export(
             f"could not export the TrOCR encoder to ONNX ({str(error).splitlines()[0][:160]}); "
             "use the PyTorch encoder (--trocr-runtime torch)."
         ) from None
-    return path, graph.projected_shape
+    return path
 
 
 @contextlib.contextmanager
