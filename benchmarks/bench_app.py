@@ -50,7 +50,7 @@ def start_demo(model: str | None, timeout: float = 600.0) -> tuple[subprocess.Po
     command = [
         sys.executable,
         "-m",
-        "ui.cli",
+        "inksight.ui.cli",
         "demo",
         "--port",
         str(_free_port()),
@@ -151,10 +151,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     from gradio_client import Client
 
-    from pipelines.examples import examples_dir, render_examples
+    from inksight.pipelines.examples import examples_dir, render_examples
 
     if args.model is None:  # "after the models exist": train the default model first if needed
-        from pipelines.models import ensure_default_model
+        from inksight.pipelines.train.default_model import ensure_default_model
 
         ensure_default_model()
     fresh = not (examples_dir() / "examples.json").is_file()

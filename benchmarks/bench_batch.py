@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--memory-files", type=int, default=1000)
     args = parser.parse_args(argv)
 
-    from pipelines.analyze import PipelineConfig
+    from inksight.pipelines.analyze import PipelineConfig
 
     model = args.model or _toy_model()
     scans = _scans(args.images)
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _throughput(scans: Path, config, workers: int, backend: str = "local") -> dict:
     """Steady-state images per minute: from the 3rd record to the last (loading excluded)."""
-    from pipelines.batch import BatchConfig, run_batch
+    from inksight.pipelines.batch.local import BatchConfig, run_batch
 
     arrivals: list[float] = []
     inside: list[tuple[float, float]] = []
@@ -157,8 +157,8 @@ def _paired(scans: Path, config, rounds: int, ray: bool) -> dict:
     import statistics
     from concurrent.futures import ProcessPoolExecutor
 
-    from pipelines.analyze import Pipeline
-    from pipelines.batch import _analyze_in_worker, _init_worker
+    from inksight.pipelines.analyze import Pipeline
+    from inksight.pipelines.batch.local import _analyze_in_worker, _init_worker
 
     files = sorted(path.name for path in scans.iterdir())
     factory = partial(Pipeline.from_config, config)
@@ -198,7 +198,7 @@ def _paired_ray(scans, files, factory, rounds, two, timed, times) -> list[float]
     (actors load their models at the start of each dataset run)."""
     import ray
 
-    from pipelines.ray_batch import ray_records
+    from inksight.pipelines.batch.ray_records import ray_records
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ratios = []
@@ -239,9 +239,9 @@ class _InstantEngine:
     name = "instant"
 
     def read(self, image):
-        from ocr.reader import read_pages
-        from ocr.synth import EXAMPLE_REVIEWS
-        from ocr.types import Line, OcrResult
+        from inksight.ocr.reader import read_pages
+        from inksight.ocr.synth import EXAMPLE_REVIEWS
+        from inksight.ocr.types import Line, OcrResult
 
         read_pages(image)
         line = Line(EXAMPLE_REVIEWS[0][0], 0.95, [[0, 0], [24, 0], [24, 16], [0, 16]])
@@ -249,14 +249,14 @@ class _InstantEngine:
 
 
 def _instant_pipeline(model: str):
-    from nlp.classifier import load_classifier
-    from pipelines.analyze import Pipeline
+    from inksight.nlp.classifier import load_classifier
+    from inksight.pipelines.analyze import Pipeline
 
     return Pipeline(_InstantEngine(), load_classifier(model))
 
 
 def _memory_child(folder: str, model: str) -> None:
-    from pipelines.batch import BatchConfig, run_batch
+    from inksight.pipelines.batch.local import BatchConfig, run_batch
 
     peaks: dict[int, float] = {}
 
@@ -285,9 +285,9 @@ def _memory_child(folder: str, model: str) -> None:
 
 def _scans(count: int, kind: str = "line") -> Path:
     """``count`` synthetic handwritten lines or pages (clean scans and phone photos), made once."""
-    from ocr.fonts import TUNING_FONTS, find_fonts, select_fonts
-    from ocr.synth import EXAMPLE_REVIEWS, write_dataset
-    from pipelines.assets import font_dirs
+    from inksight.ocr.fonts import TUNING_FONTS, find_fonts, select_fonts
+    from inksight.ocr.synth import EXAMPLE_REVIEWS, write_dataset
+    from inksight.pipelines.assets import font_dirs
 
     folder = DATA / f"{kind}-{count}"
     if (folder / "truth.jsonl").is_file():
@@ -305,8 +305,8 @@ def _toy_model() -> Path:
         return folder
     import pandas as pd
 
-    from pipelines.config import TrainConfig
-    from pipelines.train import train_main
+    from inksight.pipelines.train.config import TrainConfig
+    from inksight.pipelines.train.fit import train_main
 
     good = ["great", "wonderful", "superb", "brilliant", "moving", "funny", "beautiful", "best"]
     bad = ["boring", "awful", "terrible", "dull", "wooden", "silly", "mess", "worst"]

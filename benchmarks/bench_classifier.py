@@ -37,7 +37,7 @@ def tfidf_baseline(splits, tokens: dict | None = None) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from nlp.preprocess import clean_text
+    from inksight.nlp.preprocess import clean_text
 
     if tokens is None:
         texts = {k: [clean_text(t) for t in v["text"]] for k, v in splits.items()}
@@ -68,7 +68,7 @@ def tfidf_baseline(splits, tokens: dict | None = None) -> dict:
 
 def speed(model_dir: Path) -> dict:
     """Model load and warm single-review prediction times of a trained model folder."""
-    from nlp.classifier import load_classifier
+    from inksight.nlp.classifier import load_classifier
 
     load_s = median_seconds(lambda: load_classifier(model_dir), repeat=5, warmup=1)
     classifier = load_classifier(model_dir)
@@ -99,10 +99,10 @@ def main(argv: list[str] | None = None) -> dict:
         return result
     quick = "--quick" in argv
     os.environ["INKSIGHT_HOME"] = tempfile.mkdtemp(prefix="inksight-bench-")  # cold: no token cache
-    from nlp.preprocess import PreprocessConfig
-    from pipelines.config import TrainConfig
-    from pipelines.data import load_splits, tokenized_reviews
-    from pipelines.train import train_main
+    from inksight.nlp.preprocess import PreprocessConfig
+    from inksight.pipelines.train.config import TrainConfig
+    from inksight.pipelines.train.data import load_splits, tokenized_reviews
+    from inksight.pipelines.train.fit import train_main
 
     out = Path(os.environ["INKSIGHT_HOME"])
     seeds = (13,) if quick else (13, 14, 15)

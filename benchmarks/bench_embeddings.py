@@ -57,10 +57,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     import gensim  # noqa: F401 - imported before timing: the targets are about loading vectors
 
-    from nlp.analogy import evaluate_analogies
-    from nlp.vectors import load_keyed_vectors
-    from pipelines.assets import evaluation_file, glove_path
-    from pipelines.embeddings import SET_NAMES, benchmark, glove_vectors
+    from inksight.nlp.vectors.analogy import evaluate_analogies
+    from inksight.nlp.vectors.word_vectors import load_keyed_vectors
+    from inksight.pipelines.assets import evaluation_file, glove_path
+    from inksight.pipelines.embeddings.sets import SET_NAMES, benchmark, glove_vectors
 
     result: dict = {"restrict_vocab": args.restrict_vocab}
     glove_vectors()  # builds the cached .kv and word2vec text the first time (not timed)

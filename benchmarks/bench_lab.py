@@ -30,13 +30,13 @@ def frozen_glove_reference(data: Path | None = None) -> dict:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from nlp.data import encode_sequences
-    from nlp.preprocess import PreprocessConfig
-    from nlp.vocab import Vocab, add_bigrams
-    from pipelines.config import TrainConfig
-    from pipelines.data import load_splits, tokenized_reviews
-    from pipelines.embeddings import glove_vectors
-    from pipelines.pretrained import build_initial_embeddings
+    from inksight.nlp.data import encode_sequences
+    from inksight.nlp.preprocess import PreprocessConfig
+    from inksight.nlp.vocab import Vocab, add_bigrams
+    from inksight.pipelines.embeddings.sets import glove_vectors
+    from inksight.pipelines.train.config import TrainConfig
+    from inksight.pipelines.train.data import load_splits, tokenized_reviews
+    from inksight.pipelines.train.pretrained import build_initial_embeddings
 
     defaults = TrainConfig()
     splits = load_splits(data)
@@ -83,7 +83,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--skip-reference", action="store_true", help="skip the LR reference")
     args, _ = parser.parse_known_args(argv)
 
-    from pipelines.lab_experiments import CompareRow, ExperimentConfig, compare_main, curve_main
+    from inksight.pipelines.lab.experiments import (
+        CompareRow,
+        ExperimentConfig,
+        compare_main,
+        curve_main,
+    )
 
     config = ExperimentConfig(out=args.out, quick=args.quick)
     load_before = os.getloadavg()[0]

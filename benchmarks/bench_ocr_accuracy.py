@@ -1,6 +1,6 @@
 """OCR accuracy on handwriting in fonts held out from all tuning.
 
-Renders synthetic handwriting in the HELD-OUT fonts (``ocr.fonts.HELD_OUT_FONTS``) as clean scans and
+Renders synthetic handwriting in the HELD-OUT fonts (``inksight.ocr.fonts.HELD_OUT_FONTS``) as clean scans and
 phone photos, single lines and whole pages, and reads every image in the same run with:
 
 * the shipped engine (rapidocr as tuned in ``ocr/engines/rapidocr.py``), and
@@ -30,15 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ocr.engines.rapidocr import DEFAULT_DETECTOR  # noqa: E402
-from ocr.fonts import HELD_OUT_FONTS  # noqa: E402
-from ocr.lexicon import Lexicon  # noqa: E402
-from ocr.metrics import ImageScore, score_text, summarize  # noqa: E402
-from ocr.reader import read_image  # noqa: E402
-from ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
-from ocr.types import Line, OcrResult  # noqa: E402
-from pipelines.errors import AssetError  # noqa: E402
-from pipelines.ocr_jobs import (  # noqa: E402
+from inksight.ocr.engines.rapidocr import DEFAULT_DETECTOR  # noqa: E402
+from inksight.ocr.fonts import HELD_OUT_FONTS  # noqa: E402
+from inksight.ocr.lexicon import Lexicon  # noqa: E402
+from inksight.ocr.metrics import ImageScore, score_text, summarize  # noqa: E402
+from inksight.ocr.reader import read_image  # noqa: E402
+from inksight.ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
+from inksight.ocr.types import Line, OcrResult  # noqa: E402
+from inksight.pipelines.errors import AssetError  # noqa: E402
+from inksight.pipelines.ocr_jobs import (  # noqa: E402
     build_ocr_engine,
     resolve_fonts,
     review_texts,

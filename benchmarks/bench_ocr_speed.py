@@ -1,7 +1,7 @@
 """Speed of the shipped offline engine (rapidocr, tuned for handwriting) against rapidocr defaults.
 
 Median seconds per image, detection included, reading the file from disk, for single-line images
-and page photos of synthetic handwriting (``ocr.synth``; DejaVu Sans when no handwriting font is
+and page photos of synthetic handwriting (``inksight.ocr.synth``; DejaVu Sans when no handwriting font is
 installed), plus the same page photos at phone-camera size (4000 x 3000 JPEG). Targets: a line in
 <= 0.25 s and a page photo in <= 0.6 s.
 
@@ -35,8 +35,8 @@ def _images(folder: Path, count: int) -> dict[str, list[Path]]:
     """Write ``count`` images of each kind; returns their paths by kind."""
     from PIL import Image
 
-    from ocr.fonts import HELD_OUT_FONTS, find_fonts
-    from ocr.synth import render_text
+    from inksight.ocr.fonts import HELD_OUT_FONTS, find_fonts
+    from inksight.ocr.synth import render_text
 
     fonts = find_fonts(FONT_DIRS)
     chosen = [fonts[name] for name in HELD_OUT_FONTS if name in fonts] or [
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from rapidocr import RapidOCR
 
-    from ocr.engines import build_engine
+    from inksight.ocr.engines import build_engine
 
     tuned = build_engine("rapidocr")
     default = RapidOCR(params={"Global.log_level": "error"})
@@ -138,7 +138,7 @@ def _offline_trocr_failure_seconds() -> float:
     """Seconds from build_engine('trocr') to its error with an empty Hugging Face cache."""
     code = (
         "import time\n"
-        "from ocr import build_engine, OcrError\n"
+        "from inksight.ocr import build_engine, OcrError\n"
         "t = time.perf_counter()\n"
         "try:\n"
         "    build_engine('trocr', trocr_model='microsoft/trocr-small-handwritten')\n"

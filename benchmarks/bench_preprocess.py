@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ["INKSIGHT_HOME"] = tempfile.mkdtemp(prefix="inksight-bench-")  # a cold cache
     import spacy
 
-    from nlp.preprocess import PreprocessConfig, Preprocessor, clean_text
-    from pipelines.data import load_reviews, tokenized_reviews
+    from inksight.nlp.preprocess import PreprocessConfig, Preprocessor, clean_text
+    from inksight.pipelines.train.data import load_reviews, tokenized_reviews
 
     frame = load_reviews()
     if quick:

@@ -85,8 +85,8 @@ def measure(
 
     import torch
 
-    from ocr.engines.trocr import TrocrRecognizer
-    from ocr.engines.trocr_models import build_trocr
+    from inksight.ocr.engines.trocr.configs import build_trocr
+    from inksight.ocr.engines.trocr.recognizer import TrocrRecognizer
 
     torch.set_num_threads(threads)
     model, processor = build_trocr(size)
@@ -179,9 +179,9 @@ def int8_cer_change(epochs: int = 300) -> dict:
 
     from PIL import Image, ImageDraw, ImageFont
 
-    from ocr.engines.trocr import TrocrRecognizer
-    from ocr.engines.trocr_models import build_trocr
-    from ocr.finetune import finetune_trocr, load_line_examples, validation_cer
+    from inksight.ocr.engines.trocr.configs import build_trocr
+    from inksight.ocr.engines.trocr.recognizer import TrocrRecognizer
+    from inksight.ocr.finetune import finetune_trocr, load_line_examples, validation_cer
 
     words = [
         "good",
@@ -219,7 +219,7 @@ def int8_cer_change(epochs: int = 300) -> dict:
             lr=3e-3,
             max_target_length=12,
         )
-        from ocr.engines.trocr import load_trocr
+        from inksight.ocr.engines.trocr.recognizer import load_trocr
 
         best, processor = load_trocr(Path(folder) / "out")
         examples = load_line_examples(data)

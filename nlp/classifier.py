@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nlp.errors import NlpError
-from nlp.model import EmbeddingClassifier, ModelConfig
-from nlp.preprocess import PreprocessConfig, Preprocessor
-from nlp.vocab import Vocab, add_bigrams
+from inksight.nlp.errors import NlpError
+from inksight.nlp.model import EmbeddingClassifier, ModelConfig
+from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
+from inksight.nlp.vocab import Vocab, add_bigrams
 
 __all__ = ["LABELS", "Sentiment", "SentimentClassifier", "load_classifier", "save_classifier"]
 

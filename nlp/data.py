@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from nlp.vocab import Vocab, add_bigrams
+from inksight.nlp.vocab import Vocab, add_bigrams
 
 __all__ = [
     "SPLITS",

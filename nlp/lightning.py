@@ -10,8 +10,8 @@ import torch
 from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
-from nlp.data import LengthBucketSampler, SequenceDataset, collate_batch
-from nlp.model import EmbeddingClassifier, ModelConfig
+from inksight.nlp.data import LengthBucketSampler, SequenceDataset, collate_batch
+from inksight.nlp.model import EmbeddingClassifier, ModelConfig
 
 __all__ = ["SentimentModule", "SentimentDataModule"]
 

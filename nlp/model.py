@@ -8,7 +8,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from nlp.errors import NlpError
+from inksight.nlp.errors import NlpError
 
 __all__ = ["ModelConfig", "EmbeddingClassifier", "Pooling"]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.errors import NlpError
-from nlp.vectors import WordVectors
+from inksight.nlp.errors import NlpError
+from inksight.nlp.vectors.word_vectors import WordVectors
 
 __all__ = [
     "POSITIVE",

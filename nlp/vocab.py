@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.errors import NlpError
+from inksight.nlp.errors import NlpError
 
 __all__ = ["PAD", "UNK", "Vocab", "add_bigrams"]
 

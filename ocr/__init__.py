@@ -3,10 +3,10 @@
 ``ocr`` never imports ``nlp`` or ``pipelines``; it takes paths or loaded objects.
 """
 
-from ocr.engines import ENGINES, OcrEngine, Recognizer, build_engine
-from ocr.errors import OcrError
-from ocr.reader import MAX_PIXELS, read_image, read_pages
-from ocr.types import Line, OcrResult
+from inksight.ocr.engines import ENGINES, OcrEngine, Recognizer, build_engine
+from inksight.ocr.errors import OcrError
+from inksight.ocr.reader import MAX_PIXELS, read_image, read_pages
+from inksight.ocr.types import Line, OcrResult
 
 __all__ = [
     "ENGINES",

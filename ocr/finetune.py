@@ -5,7 +5,7 @@ the folder) and ``text``. When a record also has ``lines`` with ``box`` corners 
 synth`` writes for pages), every line is cut out and becomes its own example, because TrOCR reads
 one line at a time. The validation set is read each epoch and scored by CER; the best model so far
 is saved with ``save_pretrained`` (plus its processor and a ``metrics.json``), so the output folder
-loads back with ``ocr.engines.trocr.load_trocr`` or ``build_engine("trocr", trocr_model=folder)``.
+loads back with ``inksight.ocr.engines.trocr.recognizer.load_trocr`` or ``build_engine("trocr", trocr_model=folder)``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader
 
-from ocr.errors import OcrError
-from ocr.lines import crop_line
-from ocr.metrics import ErrorCounts, char_errors, total
-from ocr.reader import read_image
+from inksight.ocr.errors import OcrError
+from inksight.ocr.lines import crop_line
+from inksight.ocr.metrics import ErrorCounts, char_errors, total
+from inksight.ocr.reader import read_image
 
 __all__ = [
     "LineExample",
@@ -131,7 +131,7 @@ def finetune_trocr(
         Metrics: ``initial_val_cer``, ``val_cer`` per epoch, ``best_val_cer``, ``best_epoch``,
         ``train_loss`` per epoch, ``train_lines``, ``val_lines``, ``device``, ``seconds``, ``out_dir``.
     """
-    from ocr.engines.trocr import TrocrRecognizer, load_trocr
+    from inksight.ocr.engines.trocr.recognizer import TrocrRecognizer, load_trocr
 
     start = time.perf_counter()
     if isinstance(model, str | Path):

@@ -42,7 +42,7 @@ def _load_symspell(path: str):
 
     symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
     if not symspell.load_dictionary(path, term_index=0, count_index=1):
-        from ocr.errors import OcrError
+        from inksight.ocr.errors import OcrError
 
         raise OcrError(f"Cannot read the word list {path}; reinstall symspellpy.")
     return symspell

@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from ocr.errors import OcrError
+from inksight.ocr.errors import OcrError
 
 __all__ = ["MAX_PIXELS", "PDF_DPI", "ImageSource", "read_image", "read_pages", "read_pages_checked"]
 

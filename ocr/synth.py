@@ -31,8 +31,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.errors import OcrError
-from ocr.reader import read_image
+from inksight.ocr.errors import OcrError
+from inksight.ocr.reader import read_image
 
 __all__ = [
     "BLANKS",
@@ -621,7 +621,7 @@ def write_dataset(
     Args:
         out_dir: folder to write; created if needed.
         texts: review texts to take sentences from.
-        fonts: ``{name: font file}``, e.g. from ``ocr.fonts.find_fonts``.
+        fonts: ``{name: font file}``, e.g. from ``inksight.ocr.fonts.find_fonts``.
         n: number of images.
         kinds: ``"line"`` and/or ``"page"``.
         styles: ``"clean"`` and/or ``"photo"``.

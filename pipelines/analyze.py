@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from nlp.errors import NlpError
-from ocr.engines.trocr import RUNTIMES
-from ocr.types import OcrResult
-from pipelines.errors import USER_ERRORS, PipelineError, error_sentence
+from inksight.nlp.errors import NlpError
+from inksight.ocr.engines.trocr.recognizer import RUNTIMES
+from inksight.ocr.types import OcrResult
+from inksight.pipelines.errors import USER_ERRORS, PipelineError, error_sentence
+from inksight.pipelines.record import ReviewResult
 
 if TYPE_CHECKING:  # torch loads with the classifier; importing this module stays light
-    from nlp.classifier import Sentiment, SentimentClassifier
-    from ocr.reader import ImageSource
+    from inksight.nlp.classifier import Sentiment, SentimentClassifier
+    from inksight.ocr.reader import ImageSource
 
 __all__ = ["Pipeline", "PipelineConfig", "ReviewResult", "error_sentence"]
 
@@ -80,43 +81,6 @@ class PipelineConfig:
             self.model = Path(self.model)
 
 
-@dataclass
-class ReviewResult:
-    """What Inksight understood from one scan (or typed text), and how sure it is."""
-
-    path: str | None
-    ocr: OcrResult | None
-    text: str
-    sentiment: Sentiment | None
-    seconds: dict[str, float]
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def to_dict(self) -> dict:
-        """The one JSON-safe record every front end prints."""
-        sentiment = self.sentiment
-        return {
-            "path": self.path,
-            "text": self.text,
-            "lines": [line.to_dict() for line in self.ocr.lines] if self.ocr else [],
-            "sentiment": None
-            if sentiment is None
-            else {
-                "label": sentiment.label,
-                "probability": float(sentiment.probability),
-                "top_words": [dict(w) for w in sentiment.top_words],
-            },
-            "engine": self.ocr.engine if self.ocr else None,
-            "seconds": {k: round(float(v), 4) for k, v in self.seconds.items()},
-            "warnings": list(self.warnings),
-            "error": self.error,
-        }
-
-
 class Pipeline:
     """OCR engine + sentiment classifier, loaded once, reused for every image.
 
@@ -139,14 +103,20 @@ class Pipeline:
     @classmethod
     def from_config(cls, config: PipelineConfig | None = None) -> Pipeline:
         """Load the OCR engine and the sentiment model a config names (assets resolved locally)."""
-        from pipelines.models import load_model
-        from pipelines.ocr_jobs import build_ocr_engine
+        from inksight.pipelines.ocr_jobs import build_ocr_engine
+        from inksight.pipelines.train.default_model import load_model
 
         config = config or PipelineConfig()
         options = {"threads": config.threads} if config.threads else {}
         trocr = {"quantize": config.trocr_int8, "runtime": config.trocr_runtime}
         engine = build_ocr_engine(config.ocr, config.trocr_model, trocr, **options)
         return cls(engine, load_model(config.model), config)
+
+    def word_contributions(self, text: str) -> list[tuple[str, float | None]]:
+        """``text`` in pieces, each word with its signed push towards the label (-1..1)."""
+        from inksight.nlp.explain import word_contributions
+
+        return word_contributions(self.classifier, text)
 
     def analyze(self, image: ImageSource, path: str | None = None) -> ReviewResult:
         """Read one image or PDF (a path, bytes, a file or a PIL image) and classify its text.

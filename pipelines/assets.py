@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pipelines.errors import AssetError
+from inksight.pipelines.errors import AssetError
 
 __all__ = [
     "AssetError",

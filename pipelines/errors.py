@@ -1,7 +1,7 @@
 """Errors the user can act on, gathered so the CLI and the web app can show one sentence each."""
 
-from nlp.errors import NlpError
-from ocr.errors import OcrError
+from inksight.nlp.errors import NlpError
+from inksight.ocr.errors import OcrError
 
 __all__ = ["AssetError", "PipelineError", "USER_ERRORS", "error_sentence"]
 

@@ -2,7 +2,7 @@
 
 Four images cover what a visitor should try first: a positive and a negative review on one line,
 and a positive and a negative review on a page (one of them photographed). They are rendered by
-``ocr.synth`` into ``cache_dir()/examples`` with a small ``examples.json`` beside them; a later call
+``inksight.ocr.synth`` into ``cache_dir()/examples`` with a small ``examples.json`` beside them; a later call
 reuses them unless the recipe below changed.
 """
 
@@ -13,10 +13,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ocr.synth import EXAMPLE_REVIEWS, render_text
-from pipelines.assets import cache_dir
-from pipelines.errors import AssetError
-from pipelines.ocr_jobs import resolve_fonts
+from inksight.ocr.synth import EXAMPLE_REVIEWS, render_text
+from inksight.pipelines.assets import cache_dir
+from inksight.pipelines.errors import AssetError
+from inksight.pipelines.ocr_jobs import resolve_fonts
 
 __all__ = ["ExampleImage", "EXAMPLES", "examples_dir", "render_examples"]
 

@@ -2,7 +2,7 @@
 
 Each job is a plain function taking a typed config, so the CLI, the benchmarks and the tests call
 the same code in-process. Assets (fonts, review texts, TrOCR weights) are resolved through
-``pipelines.assets``; ``ocr`` only ever receives paths and loaded objects.
+``inksight.pipelines.assets``; ``ocr`` only ever receives paths and loaded objects.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ocr.fonts import FONT_SETS, HANDWRITING_FONTS, find_fonts, select_fonts
-from ocr.metrics import ImageScore, score_text, summarize, summarize_by
-from ocr.synth import write_dataset
-from pipelines.assets import (
+from inksight.ocr.fonts import FONT_SETS, HANDWRITING_FONTS, find_fonts, select_fonts
+from inksight.ocr.metrics import ImageScore, score_text, summarize, summarize_by
+from inksight.ocr.synth import write_dataset
+from inksight.pipelines.assets import (
     DEFAULT_TROCR,
     cache_dir,
     font_dirs,
     imdb_csv_path,
     trocr_model_path,
 )
-from pipelines.errors import AssetError, PipelineError
+from inksight.pipelines.errors import AssetError, PipelineError
 
 __all__ = [
     "EVAL_FILE",
@@ -258,11 +258,11 @@ def build_ocr_engine(
     trocr_options: dict[str, Any] | None = None,
     **options: Any,
 ):
-    """Build an OCR engine, resolving TrOCR weights through ``pipelines.assets`` first.
+    """Build an OCR engine, resolving TrOCR weights through ``inksight.pipelines.assets`` first.
 
     ``trocr_options`` (``quantize``, ``runtime``, ...) apply only when TrOCR is the one built.
     """
-    from ocr.engines import build_engine
+    from inksight.ocr.engines import build_engine
 
     if name == "rapidocr":
         return build_engine("rapidocr", **options)
@@ -316,7 +316,7 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
     engine = build_ocr_engine(config.ocr, config.trocr_model)
     correct = None
     if config.lexicon:
-        from ocr.lexicon import Lexicon
+        from inksight.ocr.lexicon import Lexicon
 
         correct = Lexicon(review_vocabulary(review_texts())).correct_text
     scores = score_images(engine, config.dir, records, correct=correct, progress=progress)
@@ -346,10 +346,10 @@ def finetune_main(config: FinetuneConfig, *, progress: bool = False) -> dict:
     """Fine-tune TrOCR on the lines of ``config.train``, keeping the epoch best on ``config.val``.
 
     Returns:
-        The metrics ``ocr.finetune.finetune_trocr`` reports (validation CER per epoch, best epoch,
+        The metrics ``inksight.ocr.finetune.finetune_trocr`` reports (validation CER per epoch, best epoch,
         losses, device, the output folder).
     """
-    from ocr.finetune import finetune_trocr
+    from inksight.ocr.finetune import finetune_trocr
 
     for folder in (config.train, config.val):
         load_truth(folder)  # a clear sentence now rather than a crash mid-training

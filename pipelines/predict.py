@@ -7,9 +7,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.classifier import SentimentClassifier
-from nlp.errors import NlpError
-from pipelines.errors import PipelineError
+from inksight.nlp.classifier import SentimentClassifier
+from inksight.nlp.errors import NlpError
+from inksight.pipelines.errors import PipelineError
 
 __all__ = ["ReviewInput", "read_review_inputs", "predict_inputs"]
 

@@ -37,8 +37,8 @@ shipped 50d set), `INKSIGHT_LAB_OUT`, `INKSIGHT_LAB_QUICK` (1: fewer sizes, one 
         "code",
         """import os
 
-from pipelines.lab_experiments import ExperimentConfig
-from pipelines.lab_run import LabRun, show
+from inksight.pipelines.lab.experiments import ExperimentConfig
+from inksight.pipelines.lab.run import LabRun, show
 
 env = os.environ.get
 config = ExperimentConfig(

@@ -13,9 +13,9 @@ from fakes import FakeEngine
 from fakes import write_scan as write_shared_scan
 from lab_fixtures import write_glove, write_model
 
-from nlp.classifier import load_classifier
-from pipelines.analyze import Pipeline
-from pipelines.app_support import EmbeddingLab
+from inksight.nlp.classifier import load_classifier
+from inksight.pipelines.analyze import Pipeline
+from inksight.pipelines.embeddings.explorer import EmbeddingLab
 
 REVIEWS = (
     "A wonderful film with superb acting. Brilliant and delightful.",

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 from fakes import FakeEngine, write_scan
 
-from nlp.errors import NlpError
-from ocr.synth import EXAMPLE_REVIEWS
-from pipelines.analyze import Pipeline
+from inksight.nlp.errors import NlpError
+from inksight.ocr.synth import EXAMPLE_REVIEWS
+from inksight.pipelines.analyze import Pipeline
 
 __all__ = ["FakeClassifier", "FakeEngine", "fake_pipeline", "write_scan"]
 
@@ -36,6 +36,6 @@ def fake_pipeline(model_dir: str | Path | None, delay: float = 0.0) -> Pipeline:
     """The fake engine with the tiny model from ``model_dir``, or with ``FakeClassifier``."""
     if model_dir is None:
         return Pipeline(FakeEngine(delay), FakeClassifier())
-    from nlp.classifier import load_classifier
+    from inksight.nlp.classifier import load_classifier
 
     return Pipeline(FakeEngine(delay), load_classifier(model_dir))

@@ -50,8 +50,8 @@ def tiny_reviews_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_reviews_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small model trained in seconds on the toy reviews (plumbing, not quality)."""
-    from pipelines.config import TrainConfig
-    from pipelines.train import train_main
+    from inksight.pipelines.train.config import TrainConfig
+    from inksight.pipelines.train.fit import train_main
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     train_main(

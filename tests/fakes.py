@@ -13,9 +13,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr.reader import read_pages_checked
-from ocr.synth import EXAMPLE_REVIEWS
-from ocr.types import Line, OcrResult
+from inksight.ocr.reader import read_pages_checked
+from inksight.ocr.synth import EXAMPLE_REVIEWS
+from inksight.ocr.types import Line, OcrResult
 
 STEP = 20  # red-channel step between review indices (PNG keeps it exact)
 EXAMPLE_TEXTS = tuple(text for text, _ in EXAMPLE_REVIEWS)

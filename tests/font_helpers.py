@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.errors import PipelineError
-from pipelines.ocr_jobs import resolve_fonts
+from inksight.pipelines.errors import PipelineError
+from inksight.pipelines.ocr_jobs import resolve_fonts
 
 
 def installed_font(*names: str) -> str:

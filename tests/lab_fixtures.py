@@ -39,10 +39,10 @@ def write_model(folder: Path) -> Path:
     """A model folder whose Embedding rows are VECTORS and whose lean is the sentiment axis."""
     import torch
 
-    from nlp.classifier import save_classifier
-    from nlp.model import EmbeddingClassifier, ModelConfig
-    from nlp.preprocess import PreprocessConfig
-    from nlp.vocab import PAD, UNK, Vocab
+    from inksight.nlp.classifier import save_classifier
+    from inksight.nlp.model import EmbeddingClassifier, ModelConfig
+    from inksight.nlp.preprocess import PreprocessConfig
+    from inksight.nlp.vocab import PAD, UNK, Vocab
 
     words = [*VECTORS, "not_good"]
     vocab = Vocab([PAD, UNK, *words], {w: 100 - i for i, w in enumerate(words)})

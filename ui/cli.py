@@ -1,6 +1,6 @@
 """The ``inksight`` command line: one sub-command module per capability, options generated from configs.
 
-Each module in ``ui/commands`` exposes ``register(subparsers)``, which adds its sub-commands and sets
+Each module in ``inksight.ui.commands`` (the ``ui/commands`` folder) exposes ``register(subparsers)``, which adds its sub-commands and sets
 ``func(args) -> int`` on each. Errors a user can fix become one sentence on stderr and exit code 2.
 """
 
@@ -10,6 +10,8 @@ import argparse
 import importlib
 import os
 import sys
+
+from inksight import __version__
 
 __all__ = ["main", "build_parser"]
 
@@ -22,9 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="inksight",
         description="Handwritten movie reviews to text and sentiment, and a word-embedding lab.",
     )
+    parser.add_argument("--version", action="version", version=f"inksight {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"ui.commands.{name}").register(subparsers)
+        importlib.import_module(f"inksight.ui.commands.{name}").register(subparsers)
     return parser
 
 
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
-    from pipelines.errors import USER_ERRORS, error_sentence
+    from inksight.pipelines.errors import USER_ERRORS, error_sentence
 
     try:
         return int(args.func(args) or 0)

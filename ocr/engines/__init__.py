@@ -10,15 +10,15 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from ocr.engines.base import Detector, OcrEngine, Recognizer
-from ocr.errors import OcrError
+from inksight.ocr.engines.base import Detector, OcrEngine, Recognizer
+from inksight.ocr.errors import OcrError
 
 __all__ = ["ENGINES", "Detector", "OcrEngine", "Recognizer", "build_engine"]
 
 # name -> module in this package whose ``build(**options)`` returns an ``OcrEngine``.
 ENGINES: dict[str, str] = {
-    "rapidocr": "ocr.engines.rapidocr",
-    "trocr": "ocr.engines.trocr",
+    "rapidocr": "inksight.ocr.engines.rapidocr",
+    "trocr": "inksight.ocr.engines.trocr.recognizer",
 }
 
 
@@ -45,7 +45,7 @@ def build_engine(
         OcrError: Unknown engine name, or TrOCR weights that cannot be found.
     """
     if name == "auto":
-        from ocr.engines.trocr import DEFAULT_MODEL, weights_available
+        from inksight.ocr.engines.trocr.recognizer import DEFAULT_MODEL, weights_available
 
         model = trocr_model or DEFAULT_MODEL
         name = "trocr" if weights_available(model) else "rapidocr"

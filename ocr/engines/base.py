@@ -14,10 +14,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
-from ocr.lines import LineBox, crop_line, group_lines
-from ocr.preprocess import WORK_SIDE, PreparedPage, prepare_page
-from ocr.reader import ImageSource, read_pages_checked
-from ocr.types import Line, OcrResult
+from inksight.ocr.lines import LineBox, crop_line, group_lines
+from inksight.ocr.preprocess import WORK_SIDE, PreparedPage, prepare_page
+from inksight.ocr.reader import ImageSource, read_pages_checked
+from inksight.ocr.types import Line, OcrResult
 
 __all__ = ["Detector", "OcrEngine", "Recognizer"]
 
@@ -116,7 +116,7 @@ class OcrEngine:
     def find_lines(self, page: Image.Image | np.ndarray) -> tuple[list[LineBox], PreparedPage]:
         """Find text lines on one page; returns the lines and the prepared image they refer to.
 
-        Line corners are in prepared-image pixels (see ``ocr.preprocess.prepare_page``).
+        Line corners are in prepared-image pixels (see ``inksight.ocr.preprocess.prepare_page``).
         """
         prepared = prepare_page(
             np.asarray(_rgb(page)), flatten=self.flatten, normalise=self.normalise

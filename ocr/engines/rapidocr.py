@@ -21,7 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.errors import OcrError
+from inksight.ocr.errors import OcrError
 
 __all__ = ["DEFAULT_DETECTOR", "RapidDetector", "RapidRecognizer", "build"]
 
@@ -54,7 +54,7 @@ def build(*, threads: int | None = None, detector: dict | None = None, **options
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...) or, for
             ``charset`` and ``batch_size``, to ``RapidRecognizer``.
     """
-    from ocr.engines.base import OcrEngine
+    from inksight.ocr.engines.base import OcrEngine
 
     models = load_models(threads=threads, detector=detector)
     recognizer_options = {k: options.pop(k) for k in ("charset", "batch_size") if k in options}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from pipelines.analyze import PipelineConfig
-from ui.config_args import add_config_arguments, config_from_args
+from inksight.pipelines.analyze import PipelineConfig
+from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
 
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from pipelines.analyze import Pipeline
+    from inksight.pipelines.analyze import Pipeline
 
     pipeline = Pipeline.from_config(config_from_args(PipelineConfig, args))
     failed = 0

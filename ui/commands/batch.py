@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from pipelines.analyze import PipelineConfig
-from pipelines.batch import BatchConfig
-from ui.config_args import add_config_arguments, config_from_args
+from inksight.pipelines.analyze import PipelineConfig
+from inksight.pipelines.batch.local import BatchConfig
+from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
 
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from pipelines.batch import run_batch
+    from inksight.pipelines.batch.local import run_batch
 
     config = config_from_args(BatchConfig, args)
     summary = run_batch(config, config_from_args(PipelineConfig, args)).to_dict()

@@ -7,8 +7,8 @@ import sys
 import threading
 import time
 
-from pipelines.analyze import PipelineConfig
-from ui.config_args import add_config_arguments, config_from_args
+from inksight.pipelines.analyze import PipelineConfig
+from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
 
@@ -33,10 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.analyze import Pipeline
-    from pipelines.app_support import EmbeddingLab
-    from pipelines.errors import PipelineError
-    from ui.app import build_demo, launch_demo
+    from inksight.pipelines.analyze import Pipeline
+    from inksight.pipelines.embeddings.explorer import EmbeddingLab
+    from inksight.pipelines.errors import PipelineError
+    from inksight.ui.web.app import build_demo, launch_demo
 
     if not 1 <= args.port <= 65535:
         raise PipelineError(f"--port must be between 1 and 65535, not {args.port}.")

@@ -123,7 +123,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace):
-    from pipelines.embeddings import open_vectors
+    from inksight.pipelines.embeddings.sets import open_vectors
 
     return open_vectors(args.vectors, args.model)
 
@@ -186,7 +186,7 @@ def _analogy(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from pipelines.embeddings import plot_set
+    from inksight.pipelines.embeddings.sets import plot_set
 
     result = plot_set(_open(args), args.out, args.top, args.model, with_leans=not args.no_leans)
     if args.json:
@@ -198,7 +198,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from pipelines.embeddings import cluster_measures, compare, open_vectors
+    from inksight.pipelines.embeddings.sets import cluster_measures, compare, open_vectors
 
     sets = [open_vectors(name, args.model) for name in args.sets]
     rows = compare(args.words, sets, topn=args.topn)
@@ -229,7 +229,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from pipelines.embeddings import benchmark
+    from inksight.pipelines.embeddings.sets import benchmark
 
     result = benchmark(args.sets, args.model, args.restrict_vocab)
     if args.json:

@@ -45,7 +45,7 @@ def _register_report(actions: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from pipelines.lab_report import lab_report_main
+    from inksight.pipelines.lab.report import lab_report_main
 
     result = lab_report_main(args.out, args.sets, args.model, args.top)
     if args.json:
@@ -59,8 +59,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _experiment_parser(actions: argparse._SubParsersAction, name: str, help_text: str):
-    from pipelines.lab_experiments import ExperimentConfig
-    from ui.config_args import add_config_arguments
+    from inksight.pipelines.lab.experiments import ExperimentConfig
+    from inksight.ui.config_args import add_config_arguments
 
     parser = actions.add_parser(name, help=help_text, description=help_text)
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -74,15 +74,15 @@ def _register_experiments(actions: argparse._SubParsersAction) -> None:
 
 
 def _experiment_config(args: argparse.Namespace):
-    from pipelines.lab_experiments import ExperimentConfig
-    from ui.config_args import config_from_args
+    from inksight.pipelines.lab.experiments import ExperimentConfig
+    from inksight.ui.config_args import config_from_args
 
     return config_from_args(ExperimentConfig, args)
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from pipelines.lab_experiments import CompareRow, compare_main
-    from ui.commands.embeddings import text_table
+    from inksight.pipelines.lab.experiments import CompareRow, compare_main
+    from inksight.ui.commands.embeddings import text_table
 
     result = compare_main(_experiment_config(args))
     if args.json:
@@ -95,8 +95,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _curve(args: argparse.Namespace) -> int:
-    from pipelines.lab_experiments import curve_main
-    from ui.commands.embeddings import text_table
+    from inksight.pipelines.lab.experiments import curve_main
+    from inksight.ui.commands.embeddings import text_table
 
     result = curve_main(_experiment_config(args))
     if args.json:
@@ -108,7 +108,7 @@ def _curve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.lab_run import lab_run_main
+    from inksight.pipelines.lab.run import lab_run_main
 
     result = lab_run_main(_experiment_config(args))
     if args.json:

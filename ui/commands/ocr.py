@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipelines.ocr_jobs import (
+from inksight.pipelines.ocr_jobs import (
     EvalConfig,
     FinetuneConfig,
     SynthConfig,
@@ -16,7 +16,7 @@ from pipelines.ocr_jobs import (
     finetune_main,
     synth_main,
 )
-from ui.config_args import add_config_arguments, config_from_args
+from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
 

@@ -25,9 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from pipelines.errors import PipelineError
-    from pipelines.models import load_model
-    from pipelines.predict import ReviewInput, predict_inputs, read_review_inputs
+    from inksight.pipelines.errors import PipelineError
+    from inksight.pipelines.predict import ReviewInput, predict_inputs, read_review_inputs
+    from inksight.pipelines.train.default_model import load_model
 
     if bool(args.texts) == bool(args.input):
         raise PipelineError(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from pipelines.config import TrainConfig
-from ui.config_args import add_config_arguments, config_from_args
+from inksight.pipelines.train.config import TrainConfig
+from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
 
@@ -39,8 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from pipelines.models import ensure_default_model
-    from pipelines.train import train_main
+    from inksight.pipelines.train.default_model import ensure_default_model
+    from inksight.pipelines.train.fit import train_main
 
     if args.default:
         folder = ensure_default_model(rebuild=True)
@@ -66,8 +66,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from pipelines.models import ensure_default_model
-    from pipelines.train import evaluate_model
+    from inksight.pipelines.train.default_model import ensure_default_model
+    from inksight.pipelines.train.fit import evaluate_model
 
     metrics = evaluate_model(args.model or ensure_default_model(), args.data, args.split)
     if args.json:

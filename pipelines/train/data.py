@@ -1,0 +1,181 @@
+"""Labelled reviews in, a fixed train/val/test split and cached token lists out.
+
+Sources: the shipped IMDB rows (default), a user's CSV / JSONL / Parquet file with ``text,label``
+columns, or an ``aclImdb/`` folder (whose official test split is kept). The split is saved with
+review ids in the cache, so every run and every benchmark scores on the same reviews.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from inksight.nlp.data import SPLITS, stratified_split
+from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
+from inksight.pipelines.assets import cache_dir, imdb_csv_path
+from inksight.pipelines.errors import PipelineError
+
+__all__ = ["load_reviews", "load_splits", "tokenized_reviews", "tokenized_split", "SPLIT_SEED"]
+
+SPLIT_SEED = 13
+_POSITIVE = {"1", "pos", "positive", "true", "yes"}
+_NEGATIVE = {"0", "neg", "negative", "false", "no"}
+
+
+def load_reviews(data: str | Path | None = None) -> pd.DataFrame:
+    """All reviews with columns ``id, text, label`` (0 negative, 1 positive) and ``split`` when the
+    source defines one (aclImdb's official test set), else no ``split`` column."""
+    if data is None:
+        frame = pd.read_csv(imdb_csv_path())
+        frame = frame[frame["source"] == "imdb"].reset_index(drop=True)
+        frame["id"] = [f"imdb-{i}" for i in range(len(frame))]
+        return frame[["id", "text", "label"]].astype({"label": int})
+    path = Path(data).expanduser()
+    if not path.exists():
+        raise PipelineError(f"data file or folder {path} does not exist.")
+    if path.is_dir():
+        return _load_aclimdb(path)
+    return _normalise(_read_table(path), path)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix in (".jsonl", ".ndjson"):
+            return pd.read_json(path, lines=True)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+    except UnicodeDecodeError as error:
+        raise PipelineError(f"{path} is not UTF-8 text.") from error
+    except ValueError as error:
+        raise PipelineError(
+            f"{path} could not be read as {suffix[1:].upper()}: {error}."
+        ) from error
+    raise PipelineError(
+        f"{path}: data files must be .csv, .jsonl or .parquet (got {suffix or 'no extension'})."
+    )
+
+
+def _normalise(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    missing = [c for c in ("text", "label") if c not in frame.columns]
+    if missing:
+        raise PipelineError(
+            f"{path} has no {' and no '.join(missing)} column; it needs text,label columns "
+            f"(found: {', '.join(map(str, frame.columns)) or 'none'})."
+        )
+    frame = frame.dropna(subset=["text", "label"]).reset_index(drop=True)
+    labels = frame["label"].astype(str).str.strip().str.lower()
+    unknown = sorted(set(labels) - _POSITIVE - _NEGATIVE)
+    if unknown:
+        raise PipelineError(
+            f"{path} has labels Inksight does not understand ({', '.join(unknown[:5])}); "
+            "use 0/1, neg/pos or negative/positive."
+        )
+    out = pd.DataFrame(
+        {
+            "id": frame["id"].astype(str)
+            if "id" in frame
+            else [f"row-{i}" for i in range(len(frame))],
+            "text": frame["text"].astype(str),
+            "label": labels.isin(_POSITIVE).astype(int),
+        }
+    )
+    if "split" in frame:
+        out["split"] = frame["split"].astype(str)
+    if len(out) < 10 or out["label"].nunique() < 2:
+        raise PipelineError(f"{path} needs at least 10 reviews with both labels present.")
+    return out
+
+
+def _load_aclimdb(root: Path) -> pd.DataFrame:
+    rows = []
+    for part in ("train", "test"):
+        for label_name, label in (("neg", 0), ("pos", 1)):
+            folder = root / part / label_name
+            for file in sorted(folder.glob("*.txt")):
+                rows.append(
+                    (f"{part}/{label_name}/{file.stem}", file.read_text("utf-8"), label, part)
+                )
+    if not rows:
+        raise PipelineError(
+            f"{root} is not an aclImdb folder (expected train/pos, train/neg, test/pos, test/neg)."
+        )
+    return pd.DataFrame(rows, columns=["id", "text", "label", "split"])
+
+
+def load_splits(data: str | Path | None = None, seed: int = SPLIT_SEED) -> dict[str, pd.DataFrame]:
+    """The train/val/test frames; the assignment is computed once and stored by review id."""
+    frame = load_reviews(data)
+    split_file = cache_dir() / "splits" / f"{_fingerprint(frame)}-seed{seed}.csv"
+    if split_file.is_file():
+        saved = pd.read_csv(split_file)
+        if (
+            len(saved) == len(frame)
+            and (saved["id"].astype(str).values == frame["id"].values).all()
+        ):
+            frame["split"] = saved["split"].values
+    if "split" not in frame or frame["split"].isna().any():
+        frame["split"] = _assign(frame, seed)
+        split_file.parent.mkdir(parents=True, exist_ok=True)
+        frame[["id", "split"]].to_csv(split_file, index=False)
+    return {name: frame[frame["split"] == name].reset_index(drop=True) for name in SPLITS}
+
+
+def _assign(frame: pd.DataFrame, seed: int) -> np.ndarray:
+    if (
+        "split" in frame
+        and set(frame["split"]) >= {"train", "test"}
+        and "val" not in set(frame["split"])
+    ):
+        # An official train/test split (aclImdb): keep test, carve validation out of train.
+        result = frame["split"].to_numpy(dtype=object).copy()
+        train = np.flatnonzero(result == "train")
+        sub = stratified_split(
+            frame["text"].iloc[train].tolist(),
+            frame["label"].iloc[train].tolist(),
+            (0.9, 0.1, 0.0),
+            seed,
+        )
+        result[train] = np.where(sub == "val", "val", "train")
+        return result.astype(str)
+    return stratified_split(frame["text"].tolist(), frame["label"].tolist(), (0.8, 0.1, 0.1), seed)
+
+
+def _fingerprint(frame: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for text, label in zip(frame["text"], frame["label"], strict=True):
+        digest.update(f"{label}\t{text}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]
+
+
+def tokenized_reviews(frame: pd.DataFrame, config: PreprocessConfig) -> list[list[str]]:
+    """Token lists for the frame's texts, cached on disk by data and preprocessing config."""
+    key = hashlib.sha256(
+        (_fingerprint(frame) + json.dumps(config.cache_key(), sort_keys=True)).encode()
+    ).hexdigest()[:20]
+    path = cache_dir() / "tokens" / f"{key}.txt"
+    if path.is_file():
+        lines = path.read_text("utf-8").split("\n")
+        if len(lines) == len(frame):
+            return [line.split() for line in lines]
+    tokens = Preprocessor(config).tokenize_many(frame["text"].tolist())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(" ".join(t) for t in tokens), "utf-8")
+    tmp.replace(path)  # atomic: a crash never leaves a half-written cache behind
+    return tokens
+
+
+def tokenized_split(
+    name: str, config: PreprocessConfig | None = None, data: str | Path | None = None
+) -> list[list[str]]:
+    """Token lists of one split (``train``, ``val`` or ``test``)."""
+    if name not in SPLITS:
+        raise PipelineError(f"unknown split {name!r}; choose train, val or test.")
+    return tokenized_reviews(load_splits(data)[name], config or PreprocessConfig())

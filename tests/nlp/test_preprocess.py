@@ -1,0 +1,44 @@
+from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
+
+
+def test_negations_survive_stopword_removal():
+    tokens = Preprocessor().tokenize("This movie was NOT good, and I didn't like it. Never again!")
+    assert "not" in tokens and "good" in tokens and "never" in tokens
+    assert "this" not in tokens and "was" not in tokens  # ordinary stopwords still go
+
+
+def test_dropping_negations_is_possible_for_the_benchmark():
+    tokens = Preprocessor(PreprocessConfig(keep_negations=False)).tokenize("It was not good.")
+    assert tokens == ["good"]
+
+
+def test_html_is_stripped_and_words_lemmatized_and_lowercased():
+    tokens = Preprocessor().tokenize(
+        "Great MOVIES!<br /><br />The actors were loving it &amp; more"
+    )
+    assert "br" not in tokens and "<br" not in tokens and "&amp;" not in tokens
+    assert "movie" in tokens and "great" in tokens and "love" in tokens
+
+
+def test_sentiment_superlatives_keep_their_meaning():
+    # spaCy's lookup table maps "worst" to "wrong"; that would erase the sentiment.
+    assert Preprocessor().tokenize("the worst film, the best cast") == [
+        "worst",
+        "film",
+        "best",
+        "cast",
+    ]
+
+
+def test_parallel_tokenization_equals_single_process():
+    texts = [f"Review {i}: the acting was amazing but the plot wasn't great." for i in range(2100)]
+    texts[7] = "A <i>dreadful</i> mess; nothing works."
+    pre = Preprocessor()
+    assert pre.tokenize_many(texts, n_process=2) == pre.tokenize_many(texts, n_process=1)
+
+
+def test_very_long_text_is_truncated_and_flagged():
+    pre = Preprocessor()
+    text = "good " * 200_000  # 1 MB
+    assert pre.is_truncated(text)
+    assert len(pre.tokenize(text)) <= pre.config.max_chars // 5 + 1

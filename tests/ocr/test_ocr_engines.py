@@ -1,0 +1,206 @@
+"""The shipped offline engine (rapidocr, tuned) and the engine registry."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from inksight.ocr import ENGINES, OcrError, OcrResult, build_engine
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+SENTENCE = "What a wonderful film, I loved every minute"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.truetype(FONT, size)
+    except OSError:
+        pytest.skip("DejaVuSans (Debian fonts-dejavu-core) is not installed")
+
+
+def render_line(text: str, *, size: int = 40, ink=(20, 30, 140), paper="white") -> Image.Image:
+    font = _font(size)
+    width = int(font.getlength(text)) + 2 * size
+    image = Image.new("RGB", (width, 2 * size), paper)
+    ImageDraw.Draw(image).text((size, size // 3), text, font=font, fill=ink)
+    return image
+
+
+def _cer(truth: str, guess: str) -> float:
+    previous = list(range(len(guess) + 1))
+    for i, a in enumerate(truth, 1):
+        current = [i]
+        for j, b in enumerate(guess, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        previous = current
+    return previous[-1] / max(len(truth), 1)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return build_engine("rapidocr")
+
+
+def test_registry_names_the_engines_and_rejects_unknown_ones():
+    assert {"rapidocr", "trocr"} <= set(ENGINES)
+    with pytest.raises(OcrError, match="unknown OCR engine 'tesseract'"):
+        build_engine("tesseract")
+
+
+@pytest.mark.real_assets
+def test_auto_falls_back_to_the_offline_engine_without_trocr_weights(tmp_path):
+    assert build_engine("auto", trocr_model=tmp_path / "no-model").name == "rapidocr"
+
+
+@pytest.mark.real_assets
+def test_reads_a_clean_rendered_line(engine):
+    result = engine.read(render_line(SENTENCE))
+    assert isinstance(result, OcrResult)
+    assert result.engine == "rapidocr"
+    assert len(result.lines) == 1
+    assert _cer(SENTENCE, result.text) <= 0.05
+    assert 0.8 <= result.lines[0].confidence <= 1.0
+    json.dumps(result.to_dict())  # what the CLI and web UI print
+
+
+@pytest.mark.real_assets
+def test_reads_blue_ink_on_a_shadowed_page(engine):
+    image = np.asarray(render_line(SENTENCE, ink=(30, 40, 170)), dtype=np.float32)
+    shadow = np.linspace(1.0, 0.45, image.shape[1])[None, :, None]  # light falls off to the right
+    result = engine.read(Image.fromarray((image * shadow).astype(np.uint8)))
+    assert _cer(SENTENCE, result.text) <= 0.1
+
+
+@pytest.mark.real_assets
+def test_line_box_is_in_input_pixels(engine):
+    image = render_line(SENTENCE)
+    padded = Image.new("RGB", (image.width + 300, image.height + 200), "white")
+    padded.paste(image, (300, 200))
+    (line,) = engine.read(padded).lines
+    xs, ys = [p[0] for p in line.box], [p[1] for p in line.box]
+    assert 280 < min(xs) < 360 and max(xs) > padded.width - 120
+    assert min(ys) >= 200 and max(ys) <= padded.height
+
+
+@pytest.mark.real_assets
+def test_read_lines_recognises_precut_crops_in_order(engine):
+    words = ["great", "boring", "masterpiece"]
+    lines = engine.read_lines([render_line(word) for word in words])
+    assert [line.text for line in lines] == words
+
+
+@pytest.mark.real_assets
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.new("RGB", (800, 600), "white"),
+        Image.new("RGB", (800, 600), (120, 110, 100)),  # a plain wall
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)),
+        Image.effect_noise((800, 600), 40).convert("RGB"),
+    ],
+    ids=["blank", "wall", "noise", "gaussian-noise"],
+)
+def test_no_text_gives_zero_lines_and_says_so(engine, image):
+    result = engine.read(image)
+    assert result.lines == [] and result.text == ""
+    assert result.warnings == ["no text was found in the image."]
+
+
+@pytest.mark.real_assets
+def test_one_pixel_image_gives_an_empty_result_with_a_warning(engine):
+    result = engine.read(Image.new("RGB", (1, 1), "white"))
+    assert result.lines == [] and "too small" in result.warnings[0]
+
+
+@pytest.mark.real_assets
+def test_every_page_of_a_pdf_is_read_and_lines_carry_their_page(engine):
+    pages = [render_line("first page"), render_line("second page")]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=150)
+    result = engine.read(buffer.getvalue())
+    assert result.pages == 2
+    assert [(line.page, line.text) for line in result.lines] == [
+        (0, "first page"),
+        (1, "second page"),
+    ]
+
+
+def test_bad_input_is_one_sentence_not_a_traceback(tmp_path):
+    from inksight.ocr.engines.base import OcrEngine
+
+    path = tmp_path / "review.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    engine = OcrEngine(recognizer=None, detector=None)  # never reached: the reader refuses first
+    with pytest.raises(OcrError, match="not an image|truncated or corrupt"):
+        engine.read(path)
+
+
+@pytest.mark.real_assets
+def test_big_phone_jpeg_is_read_at_reduced_scale_but_boxes_are_in_file_pixels(engine, tmp_path):
+    line = render_line(SENTENCE, size=90)
+    photo = Image.new("RGB", (4000, 3000), (235, 232, 225))
+    photo.paste(line, (700, 1400))
+    path = tmp_path / "phone.jpg"
+    photo.save(path, quality=92)
+    (found,) = engine.read(path).lines
+    assert _cer(SENTENCE, found.text) <= 0.05
+    xs, ys = [p[0] for p in found.box], [p[1] for p in found.box]
+    assert 700 < min(xs) < 900 and 1400 < min(ys) < 1500 and max(ys) < 1400 + line.height + 20
+
+
+def test_a_page_that_breaks_the_recogniser_becomes_a_warning_not_a_lost_document():
+    from inksight.ocr.engines.base import OcrEngine
+
+    class Detector:
+        def detect(self, rgb):
+            return np.array([[[10, 10], [90, 10], [90, 30], [10, 30]]], dtype=float), [0.9]
+
+    class Recognizer:
+        name = "fake"
+        calls = 0
+
+        def recognize(self, crops):
+            Recognizer.calls += 1
+            if Recognizer.calls == 2:
+                raise RuntimeError("out of memory")
+            return [("fine", 0.95)] * len(crops)
+
+    pages = [Image.new("RGB", (100, 40), "white") for _ in range(3)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
+    result = OcrEngine(Recognizer(), Detector(), flatten=False).read(buffer.getvalue())
+    assert [line.page for line in result.lines] == [0, 2]
+    assert result.warnings == ["page 2 could not be read (RuntimeError: out of memory)."]
+
+
+def test_a_rapidocr_laid_out_differently_is_one_sentence_naming_the_version_to_install(
+    monkeypatch,
+):
+    import rapidocr
+
+    from inksight.ocr.engines.rapidocr import RAPIDOCR_REQUIREMENT
+
+    class MovedModels:  # a RapidOCR whose lazily built models live elsewhere
+        def __init__(self, params):
+            self.text_det = object()
+
+        def _load_det_model(self):
+            pass
+
+        def _load_rec_model(self):
+            pass
+
+    monkeypatch.setattr(rapidocr, "RapidOCR", MovedModels)
+    with pytest.raises(OcrError) as error:
+        build_engine("rapidocr")
+    message = str(error.value)
+    assert message.startswith("rapidocr ") and "text_rec" in message
+    assert message.endswith(f"pip install '{RAPIDOCR_REQUIREMENT}'.")
+    assert "\n" not in message
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    assert f'"{RAPIDOCR_REQUIREMENT}"' in pyproject.read_text()  # the advice is what we install

@@ -1,0 +1,206 @@
+"""The web app over HTTP: every named endpoint with gradio_client, size limit, file access."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from app_fakes import REVIEWS, fake_pipeline, tiny_lab, write_scan
+
+from inksight.ui.web import handlers
+
+ENDPOINTS = {
+    "/analyze_image",
+    "/analyze_text",
+    "/neighbours",
+    "/similarity",
+    "/analogy",
+    "/batch",
+    "/embedding_map",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tiny_model_dir, tmp_path_factory):
+    from inksight.ui.web.app import build_demo, launch_demo
+
+    pipeline = fake_pipeline(tiny_model_dir)
+    demo = build_demo(pipeline, lab=tiny_lab(tmp_path_factory.mktemp("lab")))
+    url = launch_demo(demo, port=free_port())
+    yield url, pipeline
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from gradio_client import Client
+
+    return Client(app[0], verbose=False)
+
+
+def test_every_action_is_a_named_endpoint_and_helpers_are_private(client):
+    named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+
+    assert named == ENDPOINTS
+
+
+def test_analyze_image_and_text_answer_the_record(client, tmp_path):
+    from gradio_client import handle_file
+
+    record = client.predict(
+        handle_file(write_scan(tmp_path / "r.png", 0)), api_name="/analyze_image"
+    )
+    typed = client.predict("awful, dull and boring", api_name="/analyze_text")
+
+    assert record["text"] == REVIEWS[0] and record["error"] is None
+    assert record["sentiment"]["label"] == "positive" and record["engine"] == "fake"
+    assert record["lines"][0]["confidence"] == pytest.approx(0.93)
+    assert typed["sentiment"]["label"] == "negative"
+
+
+def test_bad_input_gets_a_message_and_the_app_keeps_serving(app, client, tmp_path, monkeypatch):
+    from gradio_client import handle_file
+
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("not a photo")
+    not_image = client.predict(handle_file(fake), api_name="/analyze_image")
+    empty = client.predict("", api_name="/analyze_text")
+    unknown = client.predict("zzzyx", 5, api_name="/neighbours")
+    _, pipeline = app
+    monkeypatch.setattr(pipeline, "analyze", lambda *a, **k: 1 / 0)  # a bug, not a user mistake
+    crashed = client.predict(
+        handle_file(write_scan(tmp_path / "r.png", 0)), api_name="/analyze_image"
+    )
+    monkeypatch.undo()
+    after = client.predict(
+        handle_file(write_scan(tmp_path / "r.png", 1)), api_name="/analyze_image"
+    )
+
+    assert "not an image or PDF" in not_image["error"]
+    assert "empty" in empty["error"]
+    assert all("not in the" in answer["error"] for answer in unknown["sets"])
+    assert (
+        "went wrong inside Inksight" in crashed["error"] and "ZeroDivision" not in crashed["error"]
+    )
+    assert after["sentiment"]["label"] == "negative"
+
+
+def test_a_raw_payload_cannot_make_the_app_read_a_server_file(app, tmp_path):
+    url = app[0].rstrip("/")
+    secret = write_scan(tmp_path / "private.png", 0)  # an image the server has but never received
+
+    answers = []
+    for payload in (
+        {"path": str(secret)},
+        {"path": str(secret), "meta": {"_type": "gradio.FileData"}},
+    ):
+        call = httpx.post(f"{url}/gradio_api/call/analyze_image", json={"data": [payload]})
+        event = call.json()["event_id"]
+        answers.append(httpx.get(f"{url}/gradio_api/call/analyze_image/{event}", timeout=60).text)
+
+    assert REVIEWS[0] not in answers[0] and "was not uploaded to this app" in answers[0]
+    assert REVIEWS[0] not in answers[1] and "event: error" in answers[1]  # gradio's own check
+
+
+def test_word_endpoints(client):
+    neighbours = client.predict("king", 3, api_name="/neighbours")
+    similarity = client.predict("good", "great", api_name="/similarity")
+    analogy = client.predict("king", "man", "woman", api_name="/analogy")
+    figure, note = client.predict("glove", 10, "queen", api_name="/embedding_map")
+
+    assert [a["neighbours"][0]["word"] for a in neighbours["sets"]] == ["prince", "prince"]
+    assert all(a["cosine"] > 0.9 for a in similarity["sets"])
+    assert [a["answer"] for a in analogy["sets"]] == ["queen", "queen"]
+    assert figure is not None and "queen" in note
+
+
+def test_batch_endpoint_returns_the_table_and_both_downloads(client, tmp_path):
+    from gradio_client import handle_file
+
+    files = [handle_file(write_scan(tmp_path / f"{i}.png", i)) for i in (0, 1)]
+    table, downloads, message = client.predict(files, api_name="/batch")
+
+    assert table["headers"] == handlers.BATCH_COLUMNS
+    assert [row[2] for row in table["data"]] == ["positive", "negative"]
+    assert sorted(Path(p).name for p in downloads) == ["results.csv", "results.jsonl"]
+    assert "2 read" in message
+
+
+def test_uploads_over_the_limit_and_files_outside_the_app_are_refused(app, tmp_path):
+    url = app[0].rstrip("/")
+    big = tmp_path / "big.png"
+    with open(big, "wb") as handle:
+        handle.truncate((handlers.MAX_UPLOAD_MB + 1) * 1024 * 1024)
+    with open(big, "rb") as handle:
+        upload = httpx.post(f"{url}/gradio_api/upload", files={"files": handle}, timeout=60)
+    secrets = [
+        httpx.get(f"{url}/gradio_api/file={path}", timeout=10)
+        for path in ("/etc/passwd", str(Path(__file__).resolve()), str(big))
+    ]
+
+    assert upload.status_code == 413
+    assert [r.status_code for r in secrets] == [403, 403, 403]
+
+
+def test_demo_command_refuses_a_bad_port_in_one_sentence(capsys):
+    from inksight.ui.cli import main
+
+    code = main(["demo", "--port", "0"])
+
+    assert code == 2
+    assert "--port must be between 1 and 65535" in capsys.readouterr().err
+
+
+def test_demo_command_serves_the_pipeline_its_options_describe(monkeypatch, tiny_model_dir):
+    import inksight.ui.commands.demo
+    import inksight.ui.web.app
+    from inksight.ui.cli import main
+
+    served = {}
+
+    class Demo:
+        def block_thread(self):
+            pass
+
+        def close(self):
+            pass
+
+    def build_demo(pipeline, lab):
+        served.update(pipeline=pipeline, lab=lab)
+        return Demo()
+
+    monkeypatch.setattr(inksight.ui.web.app, "build_demo", build_demo)
+    monkeypatch.setattr(
+        inksight.ui.web.app, "launch_demo", lambda demo, **options: "http://127.0.0.1:7860/"
+    )
+    monkeypatch.setattr(inksight.ui.commands.demo, "_warm", lambda pipeline, lab: None)
+
+    code = main(
+        ["demo", "--ocr", "rapidocr", "--model", str(tiny_model_dir), "--low-confidence", "0.6"]
+    )
+
+    assert code == 0
+    assert served["pipeline"].engine.name == "rapidocr"
+    assert served["pipeline"].config.low_confidence == 0.6
+    assert served["lab"].model_dir == tiny_model_dir
+
+
+def test_demo_command_names_a_missing_trocr_folder_in_one_sentence(tmp_path, capsys):
+    from inksight.ui.cli import main
+
+    code = main(["demo", "--ocr", "trocr", "--trocr-model", str(tmp_path / "my-trocr")])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    assert error.splitlines()[-1] == (
+        f"inksight: error: TrOCR model folder {tmp_path / 'my-trocr'} does not exist."
+    )

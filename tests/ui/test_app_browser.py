@@ -1,0 +1,150 @@
+"""The web app in a real browser: Playwright driving Debian's chromium.
+
+Uploads a handwritten review rendered by the project, waits for the transcription and the sentiment
+label, clicks a word of the review for its neighbours, asks for a word's neighbours on their
+own tab and checks the tables. Screenshots go to ``test-artifacts/``.
+
+The README's picture comes from the first test run against what users get, the default model
+(trained on first use) and the real embedding sets, instead of the tiny test ones:
+``INKSIGHT_UPDATE_SCREENSHOT=1 pytest tests/ui/test_app_browser.py -k upload`` replaces
+``docs/screenshot.png``.
+
+Without ``/usr/bin/chromium`` the test skips on a workstation but fails in CI (``CI`` set), where a
+missing browser means the set-up is broken.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from app_fakes import tiny_lab
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+TIMEOUT_MS = 90_000  # real OCR on a 2-core machine shared with other jobs
+
+
+def _browser_or_skip():
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = problem or "the playwright package is missing (pip install playwright)"
+    if problem and os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run in CI: {problem}")
+    if problem:
+        pytest.skip(f"{problem}; set CI=1 to make this a failure")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def app_url(tiny_model_dir, tmp_path_factory):
+    from inksight.nlp.classifier import load_classifier
+    from inksight.ocr.engines import build_engine
+    from inksight.pipelines.analyze import Pipeline, PipelineConfig
+    from inksight.pipelines.embeddings.explorer import EmbeddingLab
+    from inksight.ui.web.app import build_demo, launch_demo
+
+    _browser_or_skip()
+    if os.environ.get("INKSIGHT_UPDATE_SCREENSHOT"):
+        pipeline = Pipeline.from_config(PipelineConfig(ocr="rapidocr"))
+        lab = EmbeddingLab()
+    else:
+        pipeline = Pipeline(build_engine("rapidocr"), load_classifier(tiny_model_dir))
+        lab = tiny_lab(tmp_path_factory.mktemp("lab"))
+    demo = build_demo(pipeline, lab=lab)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield launch_demo(demo, port=port)
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    sync_playwright = _browser_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def _shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_upload_a_handwritten_review_and_read_text_and_sentiment(page):
+    from inksight.pipelines.examples import render_examples
+
+    example = next(e for e in render_examples() if e.label == "positive" and e.kind == "line")
+
+    page.locator("#photo input[type=file]").set_input_files(str(example.path))
+    transcription = page.locator("#transcription textarea")
+    page.wait_for_function(
+        "() => document.querySelector('#transcription textarea').value.includes('wonderful')",
+        timeout=TIMEOUT_MS,
+    )
+    label = page.locator("#image-label")
+    label.get_by_text("positive").first.wait_for()
+
+    text = transcription.input_value().lower()
+    assert "wonderful film" in text and "superb acting" in text
+    assert "Positive" in page.locator("#image-status").inner_text()
+    assert page.locator("#image-words").get_by_text("wonderful").count() >= 1
+    page.locator("#image-words").get_by_text("film", exact=True).first.click()
+    page.locator("#click-neighbours").first.get_by_text("movie").first.wait_for()
+    shot = _shot(page, "app-read-a-review.png")
+    if os.environ.get("INKSIGHT_UPDATE_SCREENSHOT"):
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copy(shot, ROOT / "docs" / "screenshot.png")
+
+
+def test_clicking_an_example_reads_it(page):
+    page.get_by_text("negative, line (clean)").first.click()
+
+    page.wait_for_function(
+        "() => document.querySelector('#transcription textarea').value.includes('boring mess')",
+        timeout=TIMEOUT_MS,
+    )
+    page.locator("#image-label").get_by_text("negative").first.wait_for()
+
+    assert "Negative" in page.locator("#image-status").inner_text()
+    assert page.locator("#boxes img").count() >= 1
+
+
+def test_ask_for_a_words_neighbours_and_see_the_tables(page):
+    page.get_by_role("tab", name="Word neighbours").click()
+    word = page.locator("#word textarea, #word input").first
+    word.fill("king")
+    page.get_by_role("button", name="Find neighbours").click()
+
+    classifier = page.locator("#neighbours-model")
+    classifier.get_by_text("prince").first.wait_for()
+
+    assert classifier.locator("table").count() >= 1
+    assert page.locator("#neighbours-glove").get_by_text("prince").count() >= 1
+    _shot(page, "app-word-neighbours.png")

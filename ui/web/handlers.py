@@ -1,0 +1,481 @@
+"""The web app's handlers: small functions from what a user gave to what the page shows.
+
+They call ``pipelines/`` only and never raise for a user's mistake: a problem becomes the record's
+``error`` or a message string, so the page shows one sentence and the app keeps serving. Gradio is
+not imported here; ``ui/web/app.py`` wires these to components. Uploads arrive as gradio file payloads
+(``{"path": ..., "orig_name": ...}``) because the app reads files itself instead of letting the
+image component decode them: a PDF, a text file named ``.jpg`` or an empty file then get Inksight's
+own message instead of a decoding failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inksight.pipelines.errors import USER_ERRORS
+
+__all__ = [
+    "MAX_UPLOAD_MB",
+    "NO_IMAGE",
+    "upload_path",
+    "analyze_upload",
+    "analyze_typed",
+    "ReviewView",
+    "review_view",
+    "status_markdown",
+    "clicked_word",
+    "click_neighbours",
+    "neighbours",
+    "neighbour_tables",
+    "similarity",
+    "similarity_markdown",
+    "analogy",
+    "analogy_markdown",
+    "embedding_map",
+    "BATCH_COLUMNS",
+    "BatchOutcome",
+    "run_batch",
+    "lab_view",
+]
+
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+NO_IMAGE = "Choose a photo, scan or PDF of a handwritten review (or click an example)."
+BATCH_COLUMNS = ["file", "text", "label", "probability", "error"]
+
+
+def _sentence(error: BaseException) -> str:
+    from inksight.pipelines.errors import error_sentence
+
+    return error_sentence(error)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a review
+# --------------------------------------------------------------------------------------------
+
+
+def upload_path(payload: Any) -> tuple[str | None, str | None]:
+    """The file on disk and the name the user knows it by, from a gradio payload or a path."""
+    if not payload:
+        return None, None
+    if isinstance(payload, str | Path):
+        return str(payload), Path(payload).name
+    if isinstance(payload, dict) and payload.get("path"):
+        path = str(payload["path"])
+        return path, payload.get("orig_name") or Path(path).name
+    return None, None
+
+
+def outside(path: str | Path, uploads: str | Path | None) -> bool:
+    """True when ``path`` is not inside the ``uploads`` folder (None: every path is allowed).
+
+    An API client can put any path in a file payload; only files the app itself received may
+    be read, or the app would OCR files of the server for anyone who asks.
+    """
+    if uploads is None:
+        return False
+    return not Path(path).resolve().is_relative_to(Path(uploads).resolve())
+
+
+NOT_UPLOADED = (
+    "{name} was not uploaded to this app; send the file itself (gradio_client: handle_file)."
+)
+
+
+def _too_big(path: str, name: str) -> str | None:
+    size = os.path.getsize(path)
+    if size > MAX_UPLOAD_BYTES:
+        return (
+            f"{name} is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB, so send a "
+            "smaller photo or scan (a phone photo at normal quality is 2 to 6 MB)."
+        )
+    return None
+
+
+def analyze_upload(pipeline, payload: Any, *, uploads: str | Path | None = None) -> dict:
+    """Read an uploaded photo, scan or PDF: the review record (``error`` set when it failed).
+
+    Args:
+        pipeline: the loaded ``Pipeline``.
+        payload: the gradio file payload (or a path).
+        uploads: the folder uploads must be in (the app passes gradio's upload folder).
+    """
+    path, name = upload_path(payload)
+    if path is None:
+        return _error_record(None, NO_IMAGE)
+    if outside(path, uploads):
+        return _error_record(name, NOT_UPLOADED.format(name=name))
+    try:
+        problem = _too_big(path, name)
+    except OSError as error:
+        return _error_record(name, _sentence(error))
+    if problem:
+        return _error_record(name, problem)
+    try:
+        return pipeline.analyze(path, path=name).to_dict()
+    except USER_ERRORS as error:
+        return _error_record(name, _sentence(error))
+
+
+def analyze_typed(pipeline, text: str | None) -> dict:
+    """Classify typed or corrected text: the same record, without lines."""
+    if not text or not text.strip():
+        return _error_record(None, "The text box is empty: type or paste a review first.")
+    try:
+        return pipeline.analyze_text(text).to_dict()
+    except USER_ERRORS as error:
+        return _error_record(None, _sentence(error))
+
+
+def _error_record(path: str | None, message: str) -> dict:
+    return {
+        "path": path,
+        "text": "",
+        "lines": [],
+        "sentiment": None,
+        "engine": None,
+        "seconds": {},
+        "warnings": [],
+        "error": message,
+    }
+
+
+@dataclass
+class ReviewView:
+    """Everything the page shows for one record."""
+
+    boxes: tuple[Any, list] | None  # (page image, [((x0, y0, x1, y1), label)]) for AnnotatedImage
+    colours: dict[str, str]  # box label -> colour
+    text: str
+    label: dict[str, float] | None  # for gr.Label: {"positive": p, "negative": 1 - p}
+    highlights: list[tuple[str, float | None]]
+    details: str
+    status: str
+    messages: list[str] = field(default_factory=list)  # one toast each
+
+
+def review_view(
+    pipeline, record: dict, source: Any = None, *, uploads: str | Path | None = None
+) -> ReviewView:
+    """Turn a record into the page's pieces; ``source`` is the upload, to draw the boxes on."""
+    from inksight.pipelines.uploads import first_page
+
+    record = record or _error_record(None, NO_IMAGE)
+    text = record.get("text") or ""
+    boxes, colours, pages = None, {}, 1
+    path, _ = upload_path(source)
+    if path and outside(path, uploads):
+        path = None
+    if path and record.get("lines") is not None and not record.get("error"):
+        try:
+            page, pages = first_page(path)
+            boxes, colours = _line_boxes(page, record["lines"])
+        except USER_ERRORS:
+            boxes = None  # the record already says what went wrong
+    sentiment = record.get("sentiment")
+    label = None
+    if sentiment:
+        p = float(sentiment["probability"])
+        other = "negative" if sentiment["label"] == "positive" else "positive"
+        label = {sentiment["label"]: p, other: round(1 - p, 4)}
+    highlights = pipeline.word_contributions(text) if sentiment else []
+    messages = [record["error"]] if record.get("error") else list(record.get("warnings") or [])
+    if record.get("error") == NO_IMAGE:
+        messages = []  # a cleared image is not a mistake worth a toast
+    return ReviewView(
+        boxes=boxes,
+        colours=colours,
+        text=text,
+        label=label,
+        highlights=highlights,
+        details=_details(record, pages),
+        status=status_markdown(record),
+        messages=messages,
+    )
+
+
+def _line_boxes(page: Any, lines: list[dict]) -> tuple[tuple[Any, list], dict[str, str]]:
+    """Each line on the first page as an upright box, labelled and coloured by confidence."""
+    boxes, colours = [], {}
+    for number, line in enumerate((ln for ln in lines if ln.get("page", 0) == 0), start=1):
+        xs = [point[0] for point in line["box"]]
+        ys = [point[1] for point in line["box"]]
+        confidence = float(line["confidence"])
+        name = f"line {number}: {confidence:.0%}"
+        box = (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
+        boxes.append((box, name))
+        colours[name] = _confidence_colour(confidence)
+    return (page, boxes), colours
+
+
+def _confidence_colour(confidence: float) -> str:
+    if confidence >= 0.9:
+        return "#2e7d32"  # green: sure
+    if confidence >= 0.8:
+        return "#f9a825"  # amber: worth a look
+    return "#c62828"  # red: probably misread
+
+
+def _details(record: dict, pages: int) -> str:
+    seconds = record.get("seconds") or {}
+    if not seconds or record.get("error"):
+        return ""
+    parts = [
+        f"{stage} {seconds[stage]:.2f} s" for stage in ("ocr", "nlp", "total") if stage in seconds
+    ]
+    engine = record.get("engine")
+    lines = record.get("lines") or []
+    where = f"; page 1 of {pages} shown" if pages > 1 else ""
+    head = f"**Engine:** {engine} · {len(lines)} line(s){where} · " if engine else ""
+    return f"{head}**Time:** {', '.join(parts)}"
+
+
+def status_markdown(record: dict) -> str:
+    """The verdict or the problem, in words."""
+    if record.get("error"):
+        return f"⚠️ {record['error']}"
+    sentiment = record.get("sentiment")
+    lines = [] if not sentiment else [
+        f"### {sentiment['label'].capitalize()} ({sentiment['probability']:.0%} sure)"
+    ]  # fmt: skip
+    lines += [f"- ⚠️ {warning}" for warning in record.get("warnings") or []]
+    return "\n".join(lines) or "No text was found, so there is no sentiment to show."
+
+
+def clicked_word(value: Any) -> str | None:
+    """The word a user clicked in the highlighted review (gradio gives ``[text, score]``)."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    text = str(value or "").strip(" \t\n.,;:!?\"'()")
+    return text if text and any(ch.isalpha() for ch in text) else None
+
+
+def click_neighbours(lab, value: Any, sets: Sequence[str] = ("model", "glove")) -> tuple:
+    """The clicked word's neighbours in the classifier's embeddings and GloVe, side by side:
+    (rows of [rank, classifier word, cosine, GloVe word, cosine], message)."""
+    word = clicked_word(value)
+    if word is None:
+        return [], "Click a word of the review to see its nearest neighbours."
+    found = neighbours(lab, word, topn=8, sets=[s for s in sets if s in lab.names])
+    if "error" in found and "sets" not in found:
+        return [], f"⚠️ {found['error']}"
+    columns = [answer.get("neighbours") or [] for answer in found["sets"]]
+    rows = []
+    for rank in range(max((len(c) for c in columns), default=0)):
+        row: list[Any] = [rank + 1]
+        for column in columns:
+            pair = column[rank] if rank < len(column) else {"word": "", "score": None}
+            row += [pair["word"], pair["score"]]
+        rows.append(row)
+    notes = [f"{a['vectors']}: {a['error']}" for a in found["sets"] if a.get("error")]
+    head = f"Nearest neighbours of **{word}**"
+    return rows, head + ("\n\n" + "\n".join(f"- ⚠️ {n}" for n in notes) if notes else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Word neighbours, similarity, analogies, the map
+# --------------------------------------------------------------------------------------------
+
+
+def _lab_call(call: Callable[[], dict]) -> dict:
+    try:
+        return call()
+    except USER_ERRORS as error:
+        return {"error": _sentence(error)}
+
+
+def neighbours(lab, word: str, topn: int = 10, sets: Sequence[str] | None = None) -> dict:
+    """``{"word", "sets": [{vectors, looked_up, neighbours, error}]}`` or ``{"error"}``."""
+    return _lab_call(lambda: lab.neighbours(word, int(topn), sets))
+
+
+def neighbour_tables(found: dict, order: Sequence[str]) -> tuple[list[list[list]], str]:
+    """One table (rows of [word, cosine]) per set in ``order`` (empty for a set the answer
+    lacks), and a message for unknown words and sets that could not answer."""
+    if found.get("error") and "sets" not in found:
+        return [[] for _ in order], f"⚠️ {found['error']}"
+    by_set = {answer.get("set"): answer for answer in found.get("sets", [])}
+    tables, notes = [], []
+    for name in order:
+        answer = by_set.get(name, {})
+        tables.append([[n["word"], n["score"]] for n in answer.get("neighbours") or []])
+        if answer.get("error"):
+            notes.append(f"**{answer['vectors']}**: {answer['error']}")
+        elif answer.get("looked_up") and answer["looked_up"] != found.get("word"):
+            notes.append(f"**{answer['vectors']}** looked up *{answer['looked_up']}*.")
+    return tables, "\n\n".join(notes)
+
+
+def similarity(lab, word1: str, word2: str) -> dict:
+    return _lab_call(lambda: lab.similarity(word1, word2))
+
+
+def similarity_markdown(found: dict) -> str:
+    if found.get("error") and "sets" not in found:
+        return f"⚠️ {found['error']}"
+    first, second = found["words"]
+    rows = ["| set | cosine similarity |", "|---|---|"]
+    for answer in found["sets"]:
+        value = f"{answer['cosine']:.3f}" if answer.get("error") is None else f"⚠️ {answer['error']}"
+        rows.append(f"| {answer['vectors']} | {value} |")
+    return f"**{first}** vs **{second}**\n\n" + "\n".join(rows)
+
+
+def analogy(lab, a: str, b: str, c: str) -> dict:
+    return _lab_call(lambda: lab.analogy(a, b, c))
+
+
+def analogy_markdown(found: dict) -> str:
+    if found.get("error") and "sets" not in found:
+        return f"⚠️ {found['error']}"
+    a, b, c = found["words"]
+    rows = ["| set | answer | 3CosAdd (cosine) | 3CosMul |", "|---|---|---|---|"]
+    for answer in found["sets"]:
+        if answer.get("error"):
+            rows.append(f"| {answer['vectors']} | ⚠️ {answer['error']} | | |")
+            continue
+        add = ", ".join(f"{n['word']} {n['score']:.2f}" for n in answer["3CosAdd"])
+        mul = ", ".join(f"{n['word']} {n['score']:.2f}" for n in answer["3CosMul"])
+        rows.append(f"| {answer['vectors']} | **{answer['answer']}** | {add} | {mul} |")
+    return f"**{a}** − **{b}** + **{c}** = ?\n\n" + "\n".join(rows)
+
+
+def embedding_map(lab, name: str, top: int = 300, find: str | None = None) -> tuple[Any, str]:
+    """(plotly figure or None, message)."""
+    try:
+        figure = lab.map_figure(name, int(top), find)
+    except USER_ERRORS as error:
+        return None, f"⚠️ {_sentence(error)}"
+    found = f" The star marks **{find.strip()}**." if find and find.strip() else ""
+    return figure, f"Hover a point to see its word and lean.{found}"
+
+
+# --------------------------------------------------------------------------------------------
+# Batch
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchOutcome:
+    """A web batch: the records (as ``inksight batch`` writes them), the table, the downloads."""
+
+    records: list[dict]
+    rows: list[list]
+    downloads: list[str]
+    message: str
+
+
+def run_batch(
+    pipeline,
+    files: Sequence[Any] | None,
+    *,
+    work_dir: str | Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    uploads: str | Path | None = None,
+) -> BatchOutcome:
+    """Analyse uploaded files and zips; every file (analysed or skipped) gets one record.
+
+    Args:
+        pipeline: the loaded ``Pipeline``.
+        files: uploads (gradio payloads or paths); zips are unpacked safely.
+        work_dir: where zips are unpacked and the CSV/JSONL written (default: a new temp folder).
+        progress: called with (done, total, file name) before each file.
+        uploads: the folder uploads must be in (the app passes gradio's upload folder).
+    """
+    from inksight.pipelines.batch.local import analyze_file
+    from inksight.pipelines.uploads import expand_uploads
+
+    given = [upload_path(f) for f in files or []]
+    records = [
+        _error_record(n, NOT_UPLOADED.format(name=n)) for p, n in given if p and outside(p, uploads)
+    ]
+    paths = [p for p, _ in given if p and not outside(p, uploads)]
+    if records and not paths:
+        rows = [_batch_row(r) for r in records]
+        return BatchOutcome(records, rows, [], f"⚠️ {records[0]['error']}")
+    work = Path(work_dir or tempfile.mkdtemp(prefix="inksight-batch-"))
+    try:
+        upload = expand_uploads(paths, work)
+    except USER_ERRORS as error:
+        return BatchOutcome([], [], [], f"⚠️ {_sentence(error)}")
+    started = time.perf_counter()
+    for done, (path, name) in enumerate(upload.files):
+        if progress:
+            progress(done, len(upload.files), name)
+        problem = _too_big(str(path), name)
+        if problem:
+            records.append(_error_record(name, problem))
+        else:
+            records.append({**analyze_file(pipeline, path.parent, path.name), "path": name})
+    records += [_error_record(s["path"], s["error"]) for s in upload.skipped]
+    if progress:
+        progress(len(upload.files), len(upload.files), "")
+    downloads = _write_downloads(records, work)
+    failed = sum(1 for r in records if r.get("error"))
+    seconds = time.perf_counter() - started
+    message = (
+        f"{len(records)} file(s): {len(records) - failed} read, {failed} failed or skipped, "
+        f"in {seconds:.1f} s."
+    )
+    return BatchOutcome(records, [_batch_row(r) for r in records], downloads, message)
+
+
+def _batch_row(record: dict) -> list:
+    sentiment = record.get("sentiment") or {}
+    return [
+        record.get("path") or "",
+        record.get("text") or "",
+        sentiment.get("label") or "",
+        sentiment.get("probability"),
+        record.get("error") or "",
+    ]
+
+
+def _write_downloads(records: list[dict], folder: Path) -> list[str]:
+    """results.csv and results.jsonl, in the same columns and records as ``inksight batch``."""
+    from inksight.pipelines.batch.local import FLAT_COLUMNS, flat_row
+
+    folder.mkdir(parents=True, exist_ok=True)
+    jsonl, table = folder / "results.jsonl", folder / "results.csv"
+    with open(jsonl, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    with open(table, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FLAT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(flat_row(record) for record in records)
+    return [str(table), str(jsonl)]
+
+
+# --------------------------------------------------------------------------------------------
+# The lab
+# --------------------------------------------------------------------------------------------
+
+
+def lab_view(folder: str | Path | None = None) -> tuple[str, list]:
+    """(Markdown, gallery pictures) of the lab report, or how to make it."""
+    from inksight.pipelines.lab.report import lab_report_view
+
+    try:
+        view = lab_report_view(folder)
+    except (*USER_ERRORS, OSError) as error:
+        return f"⚠️ The lab report could not be read: {_sentence(error)}", []
+    if not view.exists:
+        return (
+            "The lab report has not been made yet. Run the whole lab once (the learning curve "
+            "takes a while), then press *Refresh*:\n\n"
+            f"```\n{view.command}\n```\n\nor only its embedding part (PCA pictures, neighbours, "
+            "benchmark, a few minutes): `inksight lab report`.",
+            [],
+        )
+    note = f"From `{view.folder}` (remake it with `{view.command}`).\n\n"
+    return note + (view.markdown or ""), view.pictures
