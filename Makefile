@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.inksight-installed
 
-.PHONY: install demo test test-fast bench lint format clean
+.PHONY: install demo test test-fast bench docs lint format clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python scripts/benchmarks_doc.py
+
+docs: install
+	$(BIN)/python scripts/benchmarks_doc.py
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,4 +45,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts benchmarks/results
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

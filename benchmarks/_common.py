@@ -25,7 +25,7 @@ def median_seconds(fn: Callable[[], object], repeat: int = 20, warmup: int = 2) 
 
 def write_result(name: str, result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"benchmark": name, "machine": _machine(), **result}
+    result = {"benchmark": name, "command": _command(), "machine": _machine(), **result}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path
@@ -43,6 +43,14 @@ def print_table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
 
 def verdict(ok: bool) -> str:
     return "yes" if ok else "NOT MET"
+
+
+def _command() -> str:
+    """The command line that ran this benchmark, as a reader would retype it."""
+    import sys
+
+    script = Path(sys.argv[0])
+    return " ".join(["python", f"benchmarks/{script.name}", *sys.argv[1:]])
 
 
 def _machine() -> dict:

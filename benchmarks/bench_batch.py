@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _throughput(scans: Path, config, workers: int, backend: str = "local") -> dict:
     """Steady-state images per minute: from the 3rd record to the last (loading excluded)."""
-    from inksight.pipelines.batch.local import BatchConfig, run_batch
+    from inksight.pipelines.batch.run import BatchConfig, run_batch
 
     arrivals: list[float] = []
     inside: list[tuple[float, float]] = []
@@ -256,7 +256,7 @@ def _instant_pipeline(model: str):
 
 
 def _memory_child(folder: str, model: str) -> None:
-    from inksight.pipelines.batch.local import BatchConfig, run_batch
+    from inksight.pipelines.batch.run import BatchConfig, run_batch
 
     peaks: dict[int, float] = {}
 

@@ -8,7 +8,7 @@ The installed package is one name with four parts, each a folder at the reposito
 The calls a notebook wants are here; each loads its models on first use and keeps them::
 
     import inksight
-    inksight.classify("A warm, funny film.").label       # 'pos'
+    inksight.classify("A warm, funny film.").label       # 'positive'
     inksight.read("review.jpg").text                     # the handwriting, as text
     inksight.analyze("review.jpg").to_dict()             # text + sentiment + warnings
     inksight.neighbours("good", vectors="glove")         # nearest words in GloVe
@@ -74,6 +74,10 @@ def _pipeline(engine: str, model: str | None) -> Pipeline:
 
 @cache
 def _vectors(name: str) -> WordVectors:
-    from inksight.pipelines.embeddings.sets import open_vectors
+    from inksight.pipelines.embeddings.sources import open_vectors
 
+    if name == "model":  # like classify(): the default model is trained on first use
+        from inksight.pipelines.train.default_model import ensure_default_model
+
+        return open_vectors(name, ensure_default_model())
     return open_vectors(name)

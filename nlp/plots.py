@@ -3,7 +3,8 @@
 The seed lab's step 4 asks whether sentiment words cluster. ``cluster_measure`` answers with numbers
 (mean cosine within each seed group against between the groups); ``plot_embeddings`` draws the most
 frequent words and puts those numbers in the caption, as a static PNG (matplotlib) or an interactive
-HTML page (plotly, hover shows the word and its lean).
+HTML page (plotly, hover shows the word and its lean). ``map_figure`` is that plotly map on its own,
+which the web app's embedding map shows too.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from inksight.nlp.errors import NlpError
 from inksight.nlp.vectors.word_vectors import WordVectors
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = [
     "POSITIVE",
@@ -26,6 +31,8 @@ __all__ = [
     "PlotResult",
     "cluster_measure",
     "project_pca",
+    "map_words",
+    "map_figure",
     "plot_embeddings",
 ]
 
@@ -107,11 +114,19 @@ def project_pca(wv: WordVectors, words: Sequence[str]) -> Projection:
 
     if len(words) < 3:
         raise NlpError(f"a PCA picture needs at least 3 words, not {len(words)}.")
-    matrix = np.stack([np.asarray(wv.kv[w], dtype=np.float64) for w in words])
+    matrix = np.stack([np.asarray(wv.vector(w), dtype=np.float64) for w in words])
     pca = PCA(n_components=2, random_state=0)
     xy = pca.fit_transform(matrix)
     explained = tuple(float(x) for x in pca.explained_variance_ratio_)
     return Projection(list(words), xy, explained)  # type: ignore[arg-type]
+
+
+def map_words(wv: WordVectors, top: int, also: Sequence[str | None] = ()) -> list[str]:
+    """The ``top`` most frequent words of ``wv``, then each of ``also`` (the seed groups, a
+    searched word) not already among them, so every marked word has a place on the map."""
+    words = wv.top_words(top)
+    chosen = set(words)
+    return words + [w for w in dict.fromkeys(also) if w and w not in chosen]
 
 
 @dataclass
@@ -153,10 +168,8 @@ def plot_embeddings(
     out = Path(out)
     if out.suffix.lower() not in (".png", ".html"):
         raise NlpError(f"the picture must be a .png or .html file, not {out.name!r}.")
-    words = wv.top_words(top)
     seeds_pos, seeds_neg = wv.known_forms(positive), wv.known_forms(negative)
-    chosen = set(words)
-    words += [w for w in seeds_pos + seeds_neg if w not in chosen]
+    words = map_words(wv, top, [*seeds_pos, *seeds_neg])
     projection = project_pca(wv, words)
     measure = cluster_measure(wv, positive, negative)
     title = f"{wv.name} embeddings: PCA of the {top} most frequent words"
@@ -220,60 +233,72 @@ def _draw_png(projection, out, leans, seeds_pos, seeds_neg, title, caption) -> N
 
 
 def _draw_html(projection, out, leans, seeds_pos, seeds_neg, title, caption) -> None:
+    figure = map_figure(projection, leans, seeds_pos, seeds_neg, title, caption, height=750)
+    # The page embeds plotly.js so it opens offline.
+    figure.write_html(str(out), include_plotlyjs=True, full_html=True)
+
+
+def map_figure(
+    projection: Projection,
+    leans: Mapping[str, float],
+    seeds_pos: Sequence[str],
+    seeds_neg: Sequence[str],
+    title: str,
+    caption: str,
+    found: str | None = None,
+    height: int = 650,
+) -> go.Figure:
+    """The interactive map as a plotly ``Figure``: words coloured by the classifier's lean (hover
+    shows the word and its lean), the seed groups marked, ``found`` (if given) starred.
+
+    The HTML picture and the web app's map both draw with it.
+    """
     import plotly.graph_objects as go
 
-    values = _lean_values(projection.words, leans)
-    hover = [
-        f"{w}<br>lean {v:+.3f}" if np.isfinite(v) else f"{w}<br>no lean"
-        for w, v in zip(projection.words, values, strict=True)
-    ]
-    has_lean = np.isfinite(values)
-    limit = float(np.nanmax(np.abs(values))) if has_lean.any() else 1.0
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=projection.xy[:, 0],
-            y=projection.xy[:, 1],
-            mode="markers",
-            name="words",
-            text=hover,
-            hoverinfo="text",
-            marker={
-                "size": 7,
-                "color": np.where(has_lean, values, 0.0),
-                "colorscale": "RdBu",
-                "cmin": -limit,
-                "cmax": limit,
-                "colorbar": {"title": "lean"} if has_lean.any() else None,
-                "showscale": bool(has_lean.any()),
-            },
-        )
-    )
+    figure = go.Figure(_words_trace(projection, _lean_values(projection.words, leans)))
     index = {w: i for i, w in enumerate(projection.words)}
-    for group, symbol, colour, label in (
-        (seeds_pos, "triangle-up", "navy", "seed positive"),
-        (seeds_neg, "triangle-down", "darkred", "seed negative"),
-    ):
-        rows = [index[w] for w in group]
-        fig.add_trace(
+    marks = [
+        (seeds_pos, "triangle-up", "navy", 13, "seed positive"),
+        (seeds_neg, "triangle-down", "darkred", 13, "seed negative"),
+        ([found] if found else [], "star", "gold", 22, f"found: {found}"),
+    ]
+    for group, symbol, colour, size, label in marks:
+        if not group:
+            continue
+        xy = projection.xy[[index[w] for w in group]]
+        figure.add_trace(
             go.Scatter(
-                x=projection.xy[rows, 0],
-                y=projection.xy[rows, 1],
-                mode="markers+text",
-                name=label,
-                text=list(group),
-                textposition="top center",
-                hoverinfo="text",
-                marker={"size": 13, "symbol": symbol, "color": colour},
+                x=xy[:, 0], y=xy[:, 1], mode="markers+text", name=label, text=list(group),
+                textposition="top center", hoverinfo="text",
+                marker={"size": size, "symbol": symbol, "color": colour,
+                        "line": {"width": 1, "color": "black"}},
             )
-        )
+        )  # fmt: skip
     xlabel, ylabel = _axis_labels(projection)
-    fig.update_layout(
+    figure.update_layout(
         title={"text": f"{title}<br><sup>{caption}</sup>"},
         xaxis_title=xlabel,
         yaxis_title=ylabel,
         template="plotly_white",
-        height=750,
+        height=height,
     )
-    # The page embeds plotly.js so it opens offline.
-    fig.write_html(str(out), include_plotlyjs=True, full_html=True)
+    return figure
+
+
+def _words_trace(projection: Projection, values: np.ndarray) -> go.Scatter:
+    """Every word as a point coloured by its lean; words without one sit at the grey middle."""
+    import plotly.graph_objects as go
+
+    has_lean = np.isfinite(values)
+    limit = float(np.nanmax(np.abs(values))) if has_lean.any() else 1.0
+    hover = [
+        f"{w}<br>lean {v:+.3f}" if np.isfinite(v) else f"{w}<br>no lean"
+        for w, v in zip(projection.words, values, strict=True)
+    ]
+    return go.Scatter(
+        x=projection.xy[:, 0], y=projection.xy[:, 1], mode="markers", name="words", text=hover,
+        hoverinfo="text",
+        marker={"size": 7, "color": np.where(has_lean, values, 0.0), "colorscale": "RdBu",
+                "cmin": -limit, "cmax": limit, "showscale": bool(has_lean.any()),
+                "colorbar": {"title": "lean"}},
+    )  # fmt: skip

@@ -20,10 +20,20 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from inksight.ocr.errors import OcrError
 
-__all__ = ["MAX_PIXELS", "PDF_DPI", "ImageSource", "read_image", "read_pages", "read_pages_checked"]
+__all__ = [
+    "MAX_PIXELS",
+    "PDF_DPI",
+    "READABLE_SUFFIXES",
+    "ImageSource",
+    "read_image",
+    "read_pages",
+    "read_pages_checked",
+]
 
 MAX_PIXELS = 120_000_000  # a 108 MP phone photo fits; a 20,000 x 20,000 bomb (400 MP) does not
 PDF_DPI = 200  # enough for handwriting; scanned PDFs are usually 150-300 dpi
+# File name endings of what this reader reads: the batch and the web's uploads pick files by them.
+READABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf")
 
 ImageSource = str | Path | bytes | bytearray | BinaryIO | Image.Image
 

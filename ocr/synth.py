@@ -477,13 +477,40 @@ def _draw_hand(rng: np.random.Generator, style: Style) -> _Hand:
     )
 
 
-def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style, seed: int):
+def _render(
+    text: str, font_name: str, font_path: Path, kind: Kind, style: Style, seed: int
+) -> _Rendered:
+    # One generator drawn in a fixed order through every step: the same seed, the same pixels.
     rng = np.random.default_rng(seed)
     hand = _draw_hand(rng, style)
-    path = str(font_path)
-    words = [_render_word(w, path, hand, rng) for w in text.split()]
+    words = [_render_word(w, str(font_path), hand, rng) for w in text.split()]
     if not words:
         raise OcrError("There is no text to write: give at least one word.")
+    layout, strips = _lay_out(words, hand, kind, rng)
+    ink, boxes = _place_strips(strips, layout)
+    texts = [" ".join(text.split()[i] for i in line) for _strip, line in strips]
+    sheet = _ink(_paper(layout, rng), ink, rng)
+    pixels, matrix, jpeg = _scan_or_photograph(sheet, style, kind, rng)
+    out_h, out_w = pixels.shape[:2]
+    lines = [
+        SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
+    ]
+    image = (
+        read_image(jpeg)  # the photo as a camera would store it
+        if jpeg is not None
+        else Image.fromarray(pixels.astype(np.uint8))
+    )
+    return _Rendered(SynthSample(image, lines, font_name, kind, style, seed), jpeg)
+
+
+# A rendered line strip (mask, baseline row, ink box) and the indices of the words on it.
+_Strip = tuple[tuple[np.ndarray, int, tuple[int, int, int, int]], list[int]]
+
+
+def _lay_out(
+    words: list[_Word], hand: _Hand, kind: Kind, rng: np.random.Generator
+) -> tuple[_Layout, list[_Strip]]:
+    """Wrap the words into line strips and size the sheet around them."""
     gap = hand.size * hand.word_gap
     margin = int(hand.size * rng.uniform(0.8, 1.6))
     pitch = int(hand.size * rng.uniform(1.45, 1.8))
@@ -507,13 +534,18 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
     height = baselines[-1] + int(hand.size * bottom)
     if kind == "page":
         height = max(height, int(width * rng.uniform(0.9, 1.3)))
-    layout = _Layout(width, height, baselines, pitch, margin)
+    return _Layout(width, height, baselines, pitch, margin), strips
 
+
+def _place_strips(
+    strips: list[_Strip], layout: _Layout
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """Paste each strip's ink on its baseline; returns the ink mask and each line's box."""
+    width, height, margin = layout.width, layout.height, layout.margin
     page = np.zeros((height, width), dtype=np.float32)
     boxes: list[tuple[int, int, int, int]] = []
-    texts: list[str] = []
-    for ((strip, strip_base, (x0, y0, x1, y1)), line), baseline in zip(
-        strips, baselines, strict=True
+    for ((strip, strip_base, (x0, y0, x1, y1)), _line), baseline in zip(
+        strips, layout.baselines, strict=True
     ):
         left, top = margin, baseline - strip_base + y0
         _paste_max(page, strip[y0:y1, x0:x1], left, top)
@@ -526,27 +558,17 @@ def _render(text: str, font_name: str, font_path: Path, kind: Kind, style: Style
                 min(height, top + y1 - y0 + 2),
             )
         )
-        texts.append(" ".join(text.split()[i] for i in line))
+    return page, boxes
 
-    sheet = _paper(layout, rng)
-    sheet = _ink(sheet, page, rng)
+
+def _scan_or_photograph(
+    sheet: np.ndarray, style: Style, kind: Kind, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, bytes | None]:
+    """The sheet as a flat scan, or photographed; returns pixels, the page-to-image matrix, JPEG."""
     if style == "clean":
         sheet += _grain(rng, sheet.shape, 1.2)  # scanner noise
-        pixels = np.clip(sheet, 0, 255)
-        matrix = np.eye(3)
-        jpeg = None
-    else:
-        pixels, matrix, jpeg = _photograph(sheet, rng, kind)
-    out_h, out_w = pixels.shape[:2]
-    lines = [
-        SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
-    ]
-    image = (
-        read_image(jpeg)  # the photo as a camera would store it
-        if jpeg is not None
-        else Image.fromarray(pixels.astype(np.uint8))
-    )
-    return _Rendered(SynthSample(image, lines, font_name, kind, style, seed), jpeg)
+        return np.clip(sheet, 0, 255), np.eye(3), None
+    return _photograph(sheet, rng, kind)
 
 
 def render_blank(kind: str, seed: int = 0) -> Image.Image:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # torch loads with the classifier; importing this module stay
     from inksight.nlp.classifier import Sentiment, SentimentClassifier
     from inksight.ocr.reader import ImageSource
 
-__all__ = ["Pipeline", "PipelineConfig", "ReviewResult", "error_sentence"]
+__all__ = ["Pipeline", "PipelineConfig", "ReviewResult", "apply_threads", "error_sentence"]
 
 
 @dataclass
@@ -54,7 +54,7 @@ class PipelineConfig:
     )
     threads: int | None = field(
         default=None,
-        metadata={"help": "CPU threads per OCR engine (default: all cores; 1 per batch worker)."},
+        metadata={"help": "CPU threads for reading (default: all cores; 1 per batch worker)."},
     )
     low_confidence: float = field(
         default=0.8,
@@ -79,6 +79,15 @@ class PipelineConfig:
             raise PipelineError("--threads must be at least 1.")
         if self.model is not None:
             self.model = Path(self.model)
+
+
+def apply_threads(config: PipelineConfig) -> None:
+    """At a program's edge (a command, the server's start): give torch and OpenCV the config's
+    thread count. Library code never changes it, since it belongs to the whole process."""
+    if config.threads:
+        from inksight.ocr import set_threads
+
+        set_threads(config.threads)
 
 
 class Pipeline:
@@ -187,4 +196,4 @@ class Pipeline:
         start: float,
     ) -> ReviewResult:
         seconds = {**seconds, "total": time.perf_counter() - start}
-        return ReviewResult(path, ocr, text, sentiment, seconds, warnings, error)
+        return ReviewResult(path, ocr, text, sentiment, seconds, warnings=warnings, error=error)

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from inksight.ocr.reader import READABLE_SUFFIXES
 from inksight.pipelines.errors import PipelineError
 
 __all__ = ["IMAGE_SUFFIXES", "Upload", "expand_uploads", "first_page"]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf")
+IMAGE_SUFFIXES = READABLE_SUFFIXES  # what the image reader reads, named once in inksight.ocr.reader
 MAX_ZIP_FILES = 1000  # a batch from the web page; bigger jobs belong to `inksight batch`
 MAX_ZIP_BYTES = 500 * 1024 * 1024  # uncompressed, so a zip bomb stops before it fills the disk
 

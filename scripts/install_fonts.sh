@@ -13,6 +13,10 @@ DEBIAN_PACKAGES=(fonts-dkg-handwriting fonts-breip fonts-rufscript)
 NPM_FONTS=(
   caveat indie-flower kalam patrick-hand shadows-into-light reenie-beanie gochi-hand rock-salt
   architects-daughter gloria-hallelujah cedarville-cursive nanum-pen-script
+  # connected cursive and script hands (the hard tier of the OCR benchmark)
+  dancing-script allura sacramento satisfy yellowtail marck-script bad-script covered-by-your-grace
+  sue-ellen-francisco the-girl-next-door herr-von-muellerhoff mr-de-haviland ms-madi cookie
+  great-vibes alex-brush pinyon-script parisienne monsieur-la-doulaise
 )
 
 missing_debian=()

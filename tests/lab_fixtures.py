@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from conftest import NEGATIVE_WORDS, POSITIVE_WORDS
 
 VECTORS = {
     "king": [1.0, 1.0, 0.0, 0.0],
@@ -65,3 +66,21 @@ def tiny_reviews() -> list[list[str]]:
     pos, neg = ["good", "great", "excellent"], ["bad", "awful", "terrible"]
     common = ["movie", "film", "king", "queen", "man", "woman", "apple", "pear"]
     return [[*rng.choice(pos if i % 2 else neg, 3), *rng.choice(common, 5)] for i in range(400)]
+
+
+SENTIMENT_DIM = 6  # write_vectors: axis 0 carries the sentiment, the rest is noise
+
+
+def write_vectors(path: Path, words: list[str]) -> dict[str, np.ndarray]:
+    """GloVe text: praise words lean +1 on axis 0, complaints -1, others small noise."""
+    rng = np.random.default_rng(1)
+    table = {}
+    for word in words:
+        vector = rng.normal(0, 0.1, SENTIMENT_DIM)
+        vector[0] = 1.0 if word in POSITIVE_WORDS else -1.0 if word in NEGATIVE_WORDS else 0.0
+        table[word] = vector.astype(np.float32)
+    lines = [w + " " + " ".join(f"{x:.6f}" for x in v) for w, v in table.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {
+        w: np.asarray([float(f"{x:.6f}") for x in v], dtype=np.float32) for w, v in table.items()
+    }

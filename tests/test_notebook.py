@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import NEGATIVE_WORDS, NEUTRAL_WORDS, POSITIVE_WORDS
+from lab_fixtures import write_vectors
 from nbclient import NotebookClient
-from test_pretrained import write_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "embedding_lab.ipynb"

@@ -15,7 +15,9 @@ from inksight import __version__
 
 __all__ = ["main", "build_parser"]
 
-# One entry per file in ui/commands; the order is the order of `inksight --help`.
+# One entry per file in ui/commands; the order is the order of `inksight --help`. Every one is
+# imported to build the parser, so their top level is argparse and config dataclasses only: heavy
+# libraries load inside the handler that uses them (tests/ui/test_cli_help.py checks it).
 COMMAND_MODULES = ("train", "predict", "ocr", "embeddings", "lab", "analyze", "batch", "demo")
 
 

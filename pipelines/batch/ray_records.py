@@ -1,9 +1,10 @@
 """The batch's per-file function on Ray Data, for folders that outgrow one machine.
 
-``ray_records`` is a drop-in for ``inksight.pipelines.batch.local.local_records``: the files still to do go in as a
-dataset of paths, ``map_batches`` runs them through actors that each hold one ``Pipeline`` (models
-loaded once per actor), and the records stream back to the caller, which journals each one as it
-arrives: nothing is collected in memory and the exactly-once resume is the local one.
+``ray_records`` is a drop-in for ``inksight.pipelines.batch.local.local_records``: the files
+still to do go in as a dataset of paths, ``map_batches`` runs them through actors that each hold
+one ``Pipeline`` (models loaded once per actor) and the same per-file step (``analyze_file``), and
+the records stream back to the caller, which journals each one as it arrives: nothing is
+collected in memory and the exactly-once resume is the local one.
 
 Every node must see the folder at the same path (a shared or mounted filesystem): workers read the
 files themselves, so scans never pass through the driver.
@@ -20,6 +21,7 @@ from pathlib import Path
 from inksight.pipelines.analyze import Pipeline
 from inksight.pipelines.batch.local import analyze_file
 from inksight.pipelines.errors import PipelineError
+from inksight.pipelines.record import ReviewResult
 
 __all__ = ["AnalyzeBatch", "ray_records"]
 
@@ -31,18 +33,16 @@ class AnalyzeBatch:
     """A Ray Data callable class: builds the pipeline once, then maps path batches to records."""
 
     def __init__(self, factory: Callable[[], Pipeline], folder: str) -> None:
-        import cv2
-        import torch
+        from inksight.ocr import set_threads
 
-        torch.set_num_threads(CPUS_PER_ACTOR)
-        cv2.setNumThreads(CPUS_PER_ACTOR)
+        set_threads(CPUS_PER_ACTOR)  # an actor is this process: its edge sets the thread count
         self.pipeline = factory()
         self.folder = Path(folder)
 
     def __call__(self, batch: dict) -> dict:
         # Records travel as JSON text: one string column keeps Arrow from guessing nested types.
-        records = [analyze_file(self.pipeline, self.folder, str(path)) for path in batch["path"]]
-        return {"record": [json.dumps(record, ensure_ascii=False) for record in records]}
+        results = [analyze_file(self.pipeline, self.folder, str(path)) for path in batch["path"]]
+        return {"record": [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]}
 
 
 def ray_records(
@@ -51,7 +51,7 @@ def ray_records(
     todo: list[str],
     workers: int | None = None,
     address: str | None = None,
-) -> Iterator[dict]:
+) -> Iterator[ReviewResult]:
     """Records for ``todo`` from Ray actors, streamed in completion order.
 
     Args:
@@ -95,7 +95,7 @@ def ray_records(
             batch_size=BATCH_SIZE,
         )
         for row in dataset.iter_rows():
-            yield json.loads(row["record"])
+            yield ReviewResult.from_dict(json.loads(row["record"]))
     finally:
         if started_here:
             ray.shutdown()

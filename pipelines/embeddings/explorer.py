@@ -13,7 +13,7 @@ from typing import Any
 
 from inksight.nlp.errors import NlpError
 from inksight.nlp.vectors.word_vectors import WordVectors
-from inksight.pipelines.embeddings.sets import SET_NAMES, Word2VecConfig, open_vectors
+from inksight.pipelines.embeddings.sources import SET_NAMES, open_vectors, word2vec_ready
 from inksight.pipelines.errors import PipelineError
 
 __all__ = ["SET_TITLES", "EmbeddingLab"]
@@ -27,7 +27,9 @@ class EmbeddingLab:
     Args:
         sources: set name -> what ``inksight.pipelines.embeddings.sets.open_vectors`` opens ("model",
             "word2vec", "glove" or a vectors file); default the three standard sets.
-        model_dir: the classifier folder behind "model" and the map's colours (None: default model).
+        model_dir: the classifier folder behind "model" and the map's colours. None uses the
+            default model's folder only if it is already trained: the lab never trains one, so
+            the caller resolves it first (``inksight demo`` calls ``ensure_default_model``).
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class EmbeddingLab:
 
     @property
     def names(self) -> list[str]:
+        """The set names, in the order the app shows them."""
         return list(self.sources)
 
     def vectors(self, name: str) -> WordVectors:
@@ -55,7 +58,7 @@ class EmbeddingLab:
         with self._lock:  # two requests must not convert GloVe into the cache at the same time
             if name not in self._opened:
                 source = self.sources[name]
-                if str(source) == "word2vec" and not _word2vec_ready():
+                if str(source) == "word2vec" and not word2vec_ready():
                     raise PipelineError(
                         "the word2vec set is not trained yet; run `inksight neighbours good "
                         "--vectors word2vec` once (a few minutes), then restart the app."
@@ -118,24 +121,30 @@ class EmbeddingLab:
         Raises:
             NlpError: ``find`` is not in the set (with suggestions), or ``top`` is too large.
         """
-        from inksight.nlp.plots import NEGATIVE, POSITIVE, cluster_measure, project_pca
+        from inksight.nlp.plots import (
+            NEGATIVE,
+            POSITIVE,
+            cluster_measure,
+            map_figure,
+            map_words,
+            project_pca,
+        )
         from inksight.pipelines.embeddings.sets import leans_for
 
         if not 10 <= int(top) <= 5000:
             raise PipelineError(f"the map shows 10 to 5000 words, not {top}.")
         wv = self.vectors(name)
         found = wv.lookup(_one_word(find)) if find and find.strip() else None
-        words = wv.top_words(int(top))
         seeds_pos, seeds_neg = wv.known_forms(POSITIVE), wv.known_forms(NEGATIVE)
-        extra = [w for w in [*seeds_pos, *seeds_neg, found] if w and w not in set(words)]
-        words = words + list(dict.fromkeys(extra))
+        words = map_words(wv, int(top), [*seeds_pos, *seeds_neg, found])
         projection = project_pca(wv, words)
         try:
             leans = leans_for(wv, words, self.model_dir)
         except (PipelineError, NlpError, OSError):
             leans = {}  # no classifier: the map stays grey rather than failing
+        title = f"{wv.name}: PCA of the {top} most frequent words"
         caption = cluster_measure(wv).caption()
-        return _map_figure(projection, leans, seeds_pos, seeds_neg, found, wv.name, top, caption)
+        return map_figure(projection, leans, seeds_pos, seeds_neg, title, caption, found=found)
 
     def _ask(self, name: str, question: Callable[[WordVectors], dict]) -> dict:
         head = {"set": name, "vectors": SET_TITLES.get(name, name)}
@@ -159,61 +168,3 @@ def _neighbours_dict(found) -> dict:
         "looked_up": found.looked_up,
         "neighbours": [{"word": n.word, "score": round(n.score, 4)} for n in found.neighbours],
     }
-
-
-def _word2vec_ready() -> bool:
-    # TODO(embeddings): ask inksight.pipelines.embeddings.sets once it can tell without training.
-    from inksight.pipelines.assets import cache_dir
-
-    return (cache_dir() / "vectors" / f"word2vec-imdb-{Word2VecConfig().cache_key()}.kv").is_file()
-
-
-def _map_figure(projection, leans, seeds_pos, seeds_neg, found, name, top, caption):
-    """The interactive map: words coloured by lean, the seed groups and the searched word marked."""
-    import numpy as np
-    import plotly.graph_objects as go
-
-    values = np.asarray([leans.get(w, np.nan) for w in projection.words], dtype=np.float64)
-    has_lean = np.isfinite(values)
-    limit = float(np.nanmax(np.abs(values))) if has_lean.any() else 1.0
-    hover = [
-        f"{w}<br>lean {v:+.3f}" if np.isfinite(v) else f"{w}<br>no lean"
-        for w, v in zip(projection.words, values, strict=True)
-    ]
-    xy = projection.xy
-    index = {w: i for i, w in enumerate(projection.words)}
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=xy[:, 0], y=xy[:, 1], mode="markers", name="words", text=hover, hoverinfo="text",
-            marker={"size": 7, "color": np.where(has_lean, values, 0.0), "colorscale": "RdBu",
-                    "cmin": -limit, "cmax": limit, "showscale": bool(has_lean.any()),
-                    "colorbar": {"title": "lean"}},
-        )
-    )  # fmt: skip
-    marks = [
-        (seeds_pos, "triangle-up", "navy", 13, "seed positive"),
-        (seeds_neg, "triangle-down", "darkred", 13, "seed negative"),
-        ([found] if found else [], "star", "gold", 22, f"found: {found}"),
-    ]
-    for group, symbol, colour, size, label in marks:
-        if not group:
-            continue
-        rows = [index[w] for w in group]
-        figure.add_trace(
-            go.Scatter(
-                x=xy[rows, 0], y=xy[rows, 1], mode="markers+text", name=label, text=list(group),
-                textposition="top center", hoverinfo="text",
-                marker={"size": size, "symbol": symbol, "color": colour,
-                        "line": {"width": 1, "color": "black"}},
-            )
-        )  # fmt: skip
-    first, second = projection.explained
-    figure.update_layout(
-        title={"text": f"{name}: PCA of the {top} most frequent words<br><sup>{caption}</sup>"},
-        xaxis_title=f"PC1 ({first:.0%} of variance)",
-        yaxis_title=f"PC2 ({second:.0%} of variance)",
-        template="plotly_white",
-        height=650,
-    )
-    return figure

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from inksight.pipelines.batch.journal import FileLock, Journal, lock_path
 from inksight.pipelines.errors import PipelineError
 
 __all__ = [
@@ -249,34 +250,36 @@ class Cell:
 
 
 class CellStore:
-    """Finished cells of one output folder, appended to ``cells.jsonl`` as they finish."""
+    """Finished cells of one output folder, appended to ``cells.jsonl`` as they finish.
+
+    ``cells.jsonl`` is a ``Journal`` (the batch's), keyed by ``Cell.key``: fsync'ed lines, a
+    line torn by an interruption cut off, each cell at most once. The lock is taken for each
+    read and each new cell only (waiting for it), so two labs on one folder never mix their
+    lines, and a notebook may keep a store open while another is made.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "cells.jsonl"
         self.cells: dict[tuple, Cell] = {}
-        if self.path.is_file():
-            text = self.path.read_text(encoding="utf-8")
-            if text and not text.endswith("\n"):
-                # An interruption cut the last line short: drop it, or the next cell would be
-                # appended to it and lost too.
-                text = text[: text.rfind("\n") + 1]
-                os.truncate(self.path, len(text.encode("utf-8")))
-            for line in text.splitlines():
-                try:
-                    cell = Cell(**json.loads(line))
-                except (json.JSONDecodeError, TypeError):
-                    continue  # a line cut short by an interruption: that cell runs again
+        with self._journal() as journal:
+            for record in journal.records():
+                cell = Cell(**record)
                 self.cells[cell.key] = cell
+
+    def _journal(self) -> Journal:
+        return Journal(self.path, key=self._key, kind="lab cell", wait=True)
+
+    @staticmethod
+    def _key(record: dict) -> tuple:
+        return Cell(**record).key
 
     def get(self, key: tuple) -> Cell | None:
         return self.cells.get(key)
 
     def add(self, cell: Cell) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(cell.to_dict()) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        with self._journal() as journal:
+            journal.append(cell.to_dict())
         self.cells[cell.key] = cell
 
 
@@ -302,7 +305,9 @@ def open_store(config: ExperimentConfig) -> CellStore:
                 "--out folder, or pass --force to delete those results and start over."
             )
         if found != wanted:
-            cells.unlink(missing_ok=True)
+            busy = f"another lab is writing {cells}; wait for it to finish."
+            with FileLock(lock_path(cells), busy, wait=True):  # not while a cell is being written
+                cells.unlink(missing_ok=True)
     marker.write_text(json.dumps({"fingerprint": wanted}, indent=2) + "\n", encoding="utf-8")
     return CellStore(folder)
 

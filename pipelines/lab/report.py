@@ -192,93 +192,115 @@ def reading_section(
     """
     by_set = {s.vectors: s for s in result.sets}
     clusters = {m.vectors: m for m in measures}
-    lines: list[str] = []
-    own, glove = by_set.get("model"), by_set.get("glove")
+    own, glove, w2v = by_set.get("model"), by_set.get("glove"), by_set.get("word2vec")
+    readings = []
     if own is not None:
-        measure = clusters.get("model")
-        evidence = []
-        separates = measure is not None and measure.clusters
-        if measure is not None:
-            within = (measure.within_positive + measure.within_negative) / 2
-            evidence.append(
-                f"by cosine the seed groups {_apart(measure.separation)} "
-                f"(mean within {_num(within, 2)} vs between {_num(measure.between, 2)})"
-            )
-        right, counted = _seed_lean_agreement(measure, model_leans)
-        leans_right = counted > 0 and right >= 0.8 * counted
-        if counted:
-            evidence.append(f"{right} of {counted} seed words lean the right way in the classifier")
-        basic = separates or leans_right
-        weak = glove is None or (
-            own.analogy.accuracy < glove.analogy.accuracy
-            and (own.wordsim.spearman or 0) < (glove.wordsim.spearman or 0)
-        )
-        versus = (
-            f" (GloVe: {glove.analogy.accuracy:.1%}, ρ {_num(glove.wordsim.spearman, 2)})"
-            if glove
-            else ""
-        )
-        verdict = (
-            "The measurements agree with the claim."
-            if basic and weak
-            else "The measurements do not fully agree with the claim: "
-            + ("the seed words neither cluster nor lean the right way. " if not basic else "")
-            + ("the model's embeddings are not weaker than GloVe's. " if not weak else "")
-        )
-        lines.append(
-            "**Seed claim: our own embeddings “work for basic sentiment, but weak overall”.** "
-            + (("For sentiment, " + "; ".join(evidence) + ". ") if evidence else "")
-            + f"Beyond sentiment, they answer {own.analogy.accuracy:.1%} of the "
-            f"{own.analogy.total:,} analogies they can attempt ({own.analogy.oov_rate:.0%} "
-            f"skipped: a word is missing from the lemmatized IMDB vocabulary) with WordSim353 ρ "
-            f"{_num(own.wordsim.spearman, 2)}{versus}. " + verdict
-        )
+        readings.append(_own_embeddings_reading(own, glove, clusters.get("model"), model_leans))
     if glove is not None:
         others = [s for name, s in by_set.items() if name != "glove"]
-        margins = [
-            glove.analogy.accuracy_of("semantic") - s.analogy.accuracy_of("semantic")
-            for s in others
-        ]
-        better = bool(others) and min(margins) >= 0.15
-        low, high = GLOVE_50D_PUBLISHED
-        in_range = low <= glove.analogy.accuracy <= high
-        lines.append(
-            "**Seed claim: GloVe has “much better semantic reasoning”.** "
-            f"GloVe answers {glove.analogy.accuracy_of('semantic'):.1%} of the semantic analogies "
-            f"(capitals, currencies, family) and {glove.analogy.accuracy_of('syntactic'):.1%} of "
-            "the syntactic ones"
-            + "".join(
-                f"; {s.vectors} {s.analogy.accuracy_of('semantic'):.1%} semantic" for s in others
-            )
-            + ". "
-            + (
-                "The measurements agree: GloVe is ahead by at least 15 points on semantic analogies."
-                if better
-                else "The measurements do not show a wide semantic lead for GloVe over every set."
-            )
-            + f" GloVe's overall {glove.analogy.accuracy:.1%} (100k most frequent words) is "
-            + (
-                "within the published range for GloVe 6B 50d "
-                if in_range
-                else "outside the published range for GloVe 6B 50d "
-            )
-            + f"({low:.0%}-{high:.0%})."
-        )
-    w2v = by_set.get("word2vec")
+        readings.append(_glove_reading(glove, others))
     if w2v is not None and own is not None:
-        lines.append(
-            f"Word2vec trained on the same IMDB reviews reaches {w2v.analogy.accuracy:.1%} on "
-            f"analogies and WordSim353 ρ {_num(w2v.wordsim.spearman, 2)}: the same text, a "
-            "training objective about context rather than sentiment"
-            + (
-                ", and more general word meaning than the classifier's embeddings."
-                if w2v.analogy.accuracy > own.analogy.accuracy
-                else "."
-            )
+        readings.append(_word2vec_reading(w2v, own))
+    if not readings:
+        readings.append("No set to read: run the benchmark with the model and GloVe sets.")
+    return Section("What the numbers say", "\n\n".join(readings))
+
+
+def _sentiment_evidence(
+    measure: ClusterMeasure | None, model_leans: Mapping[str, float] | None
+) -> tuple[list[str], bool]:
+    """What the seed words show about sentiment, and whether they cluster or lean the right way."""
+    evidence = []
+    separates = measure is not None and measure.clusters
+    if measure is not None:
+        within = (measure.within_positive + measure.within_negative) / 2
+        evidence.append(
+            f"by cosine the seed groups {_apart(measure.separation)} "
+            f"(mean within {_num(within, 2)} vs between {_num(measure.between, 2)})"
         )
-    if not lines:
-        lines.append("No set to read: run the benchmark with the model and GloVe sets.")
-    return Section("What the numbers say", "\n\n".join(lines))
+    right, counted = _seed_lean_agreement(measure, model_leans)
+    leans_right = counted > 0 and right >= 0.8 * counted
+    if counted:
+        evidence.append(f"{right} of {counted} seed words lean the right way in the classifier")
+    return evidence, separates or leans_right
+
+
+def _own_embeddings_reading(
+    own: Any,
+    glove: Any | None,
+    measure: ClusterMeasure | None,
+    model_leans: Mapping[str, float] | None,
+) -> str:
+    """The seed claim that the model's own embeddings 'work for basic sentiment, but weak overall'."""
+    evidence, basic = _sentiment_evidence(measure, model_leans)
+    weak = glove is None or (
+        own.analogy.accuracy < glove.analogy.accuracy
+        and (own.wordsim.spearman or 0) < (glove.wordsim.spearman or 0)
+    )
+    versus = (
+        f" (GloVe: {glove.analogy.accuracy:.1%}, ρ {_num(glove.wordsim.spearman, 2)})"
+        if glove
+        else ""
+    )
+    verdict = (
+        "The measurements agree with the claim."
+        if basic and weak
+        else "The measurements do not fully agree with the claim: "
+        + ("the seed words neither cluster nor lean the right way. " if not basic else "")
+        + ("the model's embeddings are not weaker than GloVe's. " if not weak else "")
+    )
+    return (
+        "**Seed claim: our own embeddings “work for basic sentiment, but weak overall”.** "
+        + (("For sentiment, " + "; ".join(evidence) + ". ") if evidence else "")
+        + f"Beyond sentiment, they answer {own.analogy.accuracy:.1%} of the "
+        f"{own.analogy.total:,} analogies they can attempt ({own.analogy.oov_rate:.0%} "
+        f"skipped: a word is missing from the lemmatized IMDB vocabulary) with WordSim353 ρ "
+        f"{_num(own.wordsim.spearman, 2)}{versus}. " + verdict
+    )
+
+
+def _glove_reading(glove: Any, others: Sequence[Any]) -> str:
+    """The seed claim that GloVe has 'much better semantic reasoning' than every other set."""
+    margins = [
+        glove.analogy.accuracy_of("semantic") - s.analogy.accuracy_of("semantic") for s in others
+    ]
+    better = bool(others) and min(margins) >= 0.15
+    low, high = GLOVE_50D_PUBLISHED
+    in_range = low <= glove.analogy.accuracy <= high
+    return (
+        "**Seed claim: GloVe has “much better semantic reasoning”.** "
+        f"GloVe answers {glove.analogy.accuracy_of('semantic'):.1%} of the semantic analogies "
+        f"(capitals, currencies, family) and {glove.analogy.accuracy_of('syntactic'):.1%} of "
+        "the syntactic ones"
+        + "".join(f"; {s.vectors} {s.analogy.accuracy_of('semantic'):.1%} semantic" for s in others)
+        + ". "
+        + (
+            "The measurements agree: GloVe is ahead by at least 15 points on semantic analogies."
+            if better
+            else "The measurements do not show a wide semantic lead for GloVe over every set."
+        )
+        + f" GloVe's overall {glove.analogy.accuracy:.1%} (100k most frequent words) is "
+        + (
+            "within the published range for GloVe 6B 50d "
+            if in_range
+            else "outside the published range for GloVe 6B 50d "
+        )
+        + f"({low:.0%}-{high:.0%})."
+    )
+
+
+def _word2vec_reading(w2v: Any, own: Any) -> str:
+    """Word2vec on the same reviews against the classifier's own embeddings."""
+    return (
+        f"Word2vec trained on the same IMDB reviews reaches {w2v.analogy.accuracy:.1%} on "
+        f"analogies and WordSim353 ρ {_num(w2v.wordsim.spearman, 2)}: the same text, a "
+        "training objective about context rather than sentiment"
+        + (
+            ", and more general word meaning than the classifier's embeddings."
+            if w2v.analogy.accuracy > own.analogy.accuracy
+            else "."
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------

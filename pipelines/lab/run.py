@@ -160,7 +160,7 @@ def training_section(metrics: dict) -> Section:
 
 def lab_sets(config: ExperimentConfig, model_dir: Path) -> list[WordVectors]:
     """The model's embeddings, word2vec trained on the same training reviews, and GloVe."""
-    from inksight.pipelines.embeddings.sets import (
+    from inksight.pipelines.embeddings.sources import (
         glove_vectors,
         model_vectors,
         open_vectors,
@@ -175,8 +175,7 @@ def lab_sets(config: ExperimentConfig, model_dir: Path) -> list[WordVectors]:
     if config.vectors is None:
         glove = glove_vectors()
     else:
-        given = open_vectors(str(config.vectors))
-        glove = WordVectors(given.kv, "glove", given.normalize, given.format)
+        glove = open_vectors(str(config.vectors)).renamed("glove")
     return [model_vectors(model_dir), word2vec, glove]
 
 

@@ -1,13 +1,20 @@
-"""The default sentiment model: found in the cache, or trained there on first use."""
+"""The default sentiment model: found in the cache, or trained there on first use.
+
+Only the edges (the ``inksight`` commands and the notebook facade ``inksight.classify``...) call
+``ensure_default_model``: training takes minutes, so nothing deeper does it as a side effect.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from inksight.nlp.classifier import SentimentClassifier, load_classifier
 from inksight.pipelines.assets import default_model_dir
 from inksight.pipelines.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from inksight.nlp.classifier import SentimentClassifier
 
 __all__ = ["default_model_dir", "ensure_default_model", "load_model"]
 
@@ -33,4 +40,6 @@ def ensure_default_model(*, rebuild: bool = False, progress: bool = True) -> Pat
 
 def load_model(model_dir: str | Path | None = None) -> SentimentClassifier:
     """A given model folder, or the default model (trained on first use)."""
+    from inksight.nlp.classifier import load_classifier  # torch: only when a model is loaded
+
     return load_classifier(model_dir if model_dir else ensure_default_model())

@@ -8,6 +8,7 @@ import time
 import warnings
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytorch_lightning as pl
@@ -23,6 +24,9 @@ from inksight.pipelines.assets import default_model_dir
 from inksight.pipelines.errors import PipelineError
 from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.data import load_splits, tokenized_reviews
+
+if TYPE_CHECKING:
+    from inksight.pipelines.train.pretrained import InitialEmbeddings
 
 __all__ = ["train_main", "evaluate_model", "classification_metrics", "subsample"]
 
@@ -89,12 +93,58 @@ def _predict(
 def train_main(config: TrainConfig) -> dict:
     """Train one model and write its folder; returns the metrics written to ``metrics.json``."""
     started = time.perf_counter()
-    # Lightning's start-up notes (GPU/TPU availability, tips) are noise in a CLI.
-    logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*treespec.*", module="pytorch_lightning")
+    _quiet_lightning()
     pl.seed_everything(config.seed, verbose=False)
     out = Path(config.out) if config.out else default_model_dir()
     preprocess = PreprocessConfig(keep_negations=config.keep_negations)
+    tokens, labels = _training_data(config, preprocess)
+    vocab, sequences = _encode(config, tokens)
+    module, start = _build_module(config, vocab, tokens["train"])
+    best, epochs_run, fit_seconds = _fit(config, module, sequences, labels)
+    module.model.load_state_dict(best.state)
+    model = module.model.cpu()
+    metrics = {
+        "val": classification_metrics(labels["val"], _predict(model, sequences["val"])),
+        "best_epoch": best.best_epoch + 1,
+        "epochs_run": epochs_run,
+        "train_seconds": round(fit_seconds, 2),
+        "total_seconds": None,
+        "train_reviews": int(len(labels["train"])),
+        "vocab_size": len(vocab),
+        "trainable_parameters": _trainable_parameters(config, model, start),
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+    }
+    if config.test and len(labels["test"]):
+        metrics["test"] = classification_metrics(labels["test"], _predict(model, sequences["test"]))
+    metrics["total_seconds"] = round(time.perf_counter() - started, 2)
+    info = {"embeddings": start.describe() if start else {"init": "scratch", "frozen": False}}
+    save_classifier(
+        out,
+        model,
+        vocab,
+        preprocess,
+        max_len=config.max_len,
+        bigrams=config.bigrams,
+        info=info,
+        metrics=metrics,
+    )
+    return metrics
+
+
+def _quiet_lightning() -> None:
+    # Lightning's start-up notes (GPU/TPU availability, tips) are noise in a CLI.
+    logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*", module="pytorch_lightning")
+
+
+def _training_data(
+    config: TrainConfig, preprocess: PreprocessConfig
+) -> tuple[dict[str, list[list[str]]], dict[str, np.ndarray]]:
+    """Token lists and labels per split, the training split cut to ``--train-size``.
+
+    Raises:
+        PipelineError: ``--train-size`` exceeds the training split, or no validation split is left.
+    """
     splits = load_splits(config.data)
     tokens = {name: tokenized_reviews(frame, preprocess) for name, frame in splits.items()}
     labels = {name: frame["label"].to_numpy() for name, frame in splits.items()}
@@ -109,7 +159,13 @@ def train_main(config: TrainConfig) -> dict:
         labels["train"] = labels["train"][keep]
     if len(labels["val"]) == 0:
         raise PipelineError("the data is too small to hold out a validation split.")
+    return tokens, labels
 
+
+def _encode(
+    config: TrainConfig, tokens: dict[str, list[list[str]]]
+) -> tuple[Vocab, dict[str, list[np.ndarray]]]:
+    """The vocabulary of the training split (with bigrams if asked) and every split as ids."""
     features = (lambda t: add_bigrams(t[: config.max_len])) if config.bigrams else (lambda t: t)
     vocab = Vocab.build(
         (features(t) for t in tokens["train"]), min_freq=config.min_freq, max_size=config.max_vocab
@@ -118,21 +174,21 @@ def train_main(config: TrainConfig) -> dict:
         name: encode_sequences(toks, vocab, max_len=config.max_len, bigrams=config.bigrams)
         for name, toks in tokens.items()
     }
-    embed_dim, initial, info = (
-        config.embed_dim,
-        None,
-        {"embeddings": {"init": "scratch", "frozen": False}},
-    )
-    trainable_rows = None
+    return vocab, sequences
+
+
+def _build_module(
+    config: TrainConfig, vocab: Vocab, train_tokens: list[list[str]]
+) -> tuple[SentimentModule, InitialEmbeddings | None]:
+    """The LightningModule, its Embedding started from pretrained vectors when asked."""
+    start = None
     if config.embeddings != "scratch":
         from inksight.pipelines.train.pretrained import initial_embeddings
 
-        start = initial_embeddings(config, vocab, tokens["train"])
-        embed_dim, initial, trainable_rows = start.dim, start.matrix, start.trainable_rows
-        info = {"embeddings": start.describe()}
+        start = initial_embeddings(config, vocab, train_tokens)
     model_config = ModelConfig(
         vocab_size=len(vocab),
-        embed_dim=embed_dim,
+        embed_dim=start.dim if start else config.embed_dim,
         pooling=config.pooling,
         dropout=config.dropout,
         init_std=config.init_std,
@@ -142,11 +198,21 @@ def train_main(config: TrainConfig) -> dict:
         lr=config.lr,
         weight_decay=config.weight_decay,
         freeze_embeddings=config.freeze,
-        trainable_rows=trainable_rows if config.train_unknown else None,
+        trainable_rows=start.trainable_rows if start and config.train_unknown else None,
     )
-    if initial is not None:
+    if start is not None:
         with torch.no_grad():
-            module.model.embedding.weight.copy_(torch.as_tensor(initial))
+            module.model.embedding.weight.copy_(torch.as_tensor(start.matrix))
+    return module, start
+
+
+def _fit(
+    config: TrainConfig,
+    module: SentimentModule,
+    sequences: dict[str, list[np.ndarray]],
+    labels: dict[str, np.ndarray],
+) -> tuple[_KeepBestWeights, int, float]:
+    """Train with early stopping on val/acc; returns the best weights, epochs run and seconds."""
     datamodule = SentimentDataModule(
         {name: (sequences[name], labels[name]) for name in ("train", "val")},
         batch_size=config.batch_size,
@@ -167,41 +233,20 @@ def train_main(config: TrainConfig) -> dict:
             pl.callbacks.EarlyStopping("val/acc", mode="max", patience=config.patience),
         ],
     )
-    fit_started = time.perf_counter()
+    started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
-    fit_seconds = time.perf_counter() - fit_started
-    module.model.load_state_dict(best.state)
-    model = module.model.cpu()
+    return best, trainer.current_epoch, time.perf_counter() - started
 
-    metrics = {
-        "val": classification_metrics(labels["val"], _predict(model, sequences["val"])),
-        "best_epoch": best.best_epoch + 1,
-        "epochs_run": trainer.current_epoch,
-        "train_seconds": round(fit_seconds, 2),
-        "total_seconds": None,
-        "train_reviews": int(len(labels["train"])),
-        "vocab_size": len(vocab),
-        "trainable_parameters": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
-    }
-    if config.freeze and config.train_unknown and trainable_rows is not None:
+
+def _trainable_parameters(
+    config: TrainConfig, model: torch.nn.Module, start: InitialEmbeddings | None
+) -> int:
+    count = int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+    if config.freeze and config.train_unknown and start is not None:
         # The gradient hook trains only the rows without a pretrained vector.
-        frozen_rows = len(vocab) - len(trainable_rows)
-        metrics["trainable_parameters"] -= frozen_rows * model.embedding.embedding_dim
-    if config.test and len(labels["test"]):
-        metrics["test"] = classification_metrics(labels["test"], _predict(model, sequences["test"]))
-    metrics["total_seconds"] = round(time.perf_counter() - started, 2)
-    save_classifier(
-        out,
-        model,
-        vocab,
-        preprocess,
-        max_len=config.max_len,
-        bigrams=config.bigrams,
-        info=info,
-        metrics=metrics,
-    )
-    return metrics
+        frozen_rows = model.embedding.num_embeddings - len(start.trainable_rows)
+        count -= frozen_rows * model.embedding.embedding_dim
+    return count
 
 
 def evaluate_model(

@@ -151,15 +151,13 @@ def _training_surface_forms(data: str | None, keep_negations: bool) -> dict[str,
 def pretrained_vectors(config: TrainConfig) -> WordVectors:
     """The vectors ``config`` asks for: ``--vectors`` (file or set name), else GloVe 6B 50d or the
     IMDB word2vec set."""
-    from inksight.pipelines.embeddings.sets import glove_vectors, open_vectors
+    from inksight.pipelines.embeddings.sources import glove_vectors, open_vectors, word2vec_vectors
 
     if config.vectors is not None:
         return open_vectors(str(config.vectors))
     if config.embeddings == "glove":
         return glove_vectors()
     if config.data is None:
-        from inksight.pipelines.embeddings.sets import word2vec_vectors
-
         return word2vec_vectors()
     return word2vec_for_data(str(config.data), config.keep_negations)
 
@@ -168,7 +166,7 @@ def pretrained_vectors(config: TrainConfig) -> WordVectors:
 def word2vec_for_data(data: str, keep_negations: bool) -> WordVectors:
     """Word2vec trained on the user's own training reviews (the cached set is IMDB's)."""
     from inksight.nlp.preprocess import PreprocessConfig
-    from inksight.pipelines.embeddings.sets import Word2VecConfig, train_word2vec
+    from inksight.pipelines.embeddings.sources import Word2VecConfig, train_word2vec
     from inksight.pipelines.train.data import load_splits, tokenized_reviews
 
     tokens = tokenized_reviews(
@@ -231,48 +229,11 @@ def build_initial_embeddings(
         seed: seeds the random rows, so the same vocabulary always starts the same.
         init_std: standard deviation of the random rows.
     """
-    forms = forms or {}
-    kv = vectors.kv
-    index = kv.key_to_index
     rng = np.random.default_rng(seed)
     matrix = rng.normal(0.0, init_std, size=(len(vocab), vectors.dim)).astype(np.float32)
     matrix[0] = 0.0
-    found = np.zeros(len(vocab), dtype=bool)
-    exact = via_form = bigrams = from_parts = 0
-
-    def find(word: str) -> str | None:
-        for candidate in (word, *forms.get(word, ())):
-            if candidate in index:
-                return candidate
-        return None
-
-    for row, token in enumerate(vocab.itos[2:], start=2):
-        parts = token.split("_")
-        if len(parts) == 2 and all(parts):
-            bigrams += 1
-            keys = [find(p) for p in parts]
-            if all(keys):
-                matrix[row] = np.mean([kv[k] for k in keys], axis=0)
-                found[row], from_parts = True, from_parts + 1
-            continue
-        key = find(token)
-        if key is not None:
-            matrix[row] = kv[key]
-            found[row] = True
-            exact, via_form = exact + (key == token), via_form + (key != token)
-
-    counts = Counter(t for tokens in train_tokens for t in tokens)
-    covered = sum(n for t, n in counts.items() if t in vocab.stoi and found[vocab.stoi[t]])
-    coverage = Coverage(
-        vocab_words=len(vocab) - 2,
-        unigrams=len(vocab) - 2 - bigrams,
-        exact=exact,
-        via_surface_form=via_form,
-        bigrams=bigrams,
-        bigrams_from_parts=from_parts,
-        training_tokens=sum(counts.values()),
-        covered_tokens=covered,
-    )
+    found, counts = _copy_known_rows(matrix, vocab, vectors, forms or {})
+    coverage = _coverage(vocab, found, counts, train_tokens)
     warnings = []
     if coverage.token_share < LOW_COVERAGE_SHARE:
         warnings.append(
@@ -290,4 +251,54 @@ def build_initial_embeddings(
         train_unknown=False,
         coverage=coverage,
         warnings=warnings,
+    )
+
+
+def _copy_known_rows(
+    matrix: np.ndarray, vocab: Vocab, vectors: WordVectors, forms: dict[str, list[str]]
+) -> tuple[np.ndarray, Counter]:
+    """Write into ``matrix`` the pretrained vector of every vocabulary row that has one (a bigram
+    "a_b" gets the mean of its words'); returns which rows got one and how, counted."""
+    index, rows = vectors.key_to_index, vectors.matrix
+    found = np.zeros(len(vocab), dtype=bool)
+    counts: Counter = Counter()
+
+    def find(word: str) -> str | None:
+        for candidate in (word, *forms.get(word, ())):
+            if candidate in index:
+                return candidate
+        return None
+
+    for row, token in enumerate(vocab.itos[2:], start=2):
+        parts = token.split("_")
+        if len(parts) == 2 and all(parts):
+            counts["bigrams"] += 1
+            keys = [find(p) for p in parts]
+            if all(keys):
+                matrix[row] = np.mean([rows[index[k]] for k in keys], axis=0)
+                found[row] = True
+                counts["bigrams_from_parts"] += 1
+            continue
+        key = find(token)
+        if key is not None:
+            matrix[row] = rows[index[key]]
+            found[row] = True
+            counts["exact" if key == token else "via_surface_form"] += 1
+    return found, counts
+
+
+def _coverage(
+    vocab: Vocab, found: np.ndarray, counts: Counter, train_tokens: Sequence[Sequence[str]]
+) -> Coverage:
+    tokens = Counter(t for review in train_tokens for t in review)
+    covered = sum(n for t, n in tokens.items() if t in vocab.stoi and found[vocab.stoi[t]])
+    return Coverage(
+        vocab_words=len(vocab) - 2,
+        unigrams=len(vocab) - 2 - counts["bigrams"],
+        exact=counts["exact"],
+        via_surface_form=counts["via_surface_form"],
+        bigrams=counts["bigrams"],
+        bigrams_from_parts=counts["bigrams_from_parts"],
+        training_tokens=sum(tokens.values()),
+        covered_tokens=covered,
     )

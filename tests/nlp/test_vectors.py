@@ -19,9 +19,11 @@ from inksight.nlp.vectors.word_vectors import (
     detect_format,
     is_plain_word,
     keyed_vectors_from_matrix,
+    load_fast_arrays,
     load_keyed_vectors,
     load_vectors,
     save_fast,
+    write_word_list,
 )
 
 # Axes: royalty, gender (+ male), fruit, sentiment. king - man + woman lands exactly on queen.
@@ -211,3 +213,54 @@ def test_bigram_tokens_are_queryable_but_never_answers() -> None:
     assert model.most_similar("not_good", topn=1).looked_up == "not_good"
     result = model.analogy("good", "great", "awful", topn=3)
     assert "not_good" not in {n.word for n in result.cos_add + result.cos_mul}
+
+
+def test_a_fast_copy_reopens_with_numpy_alone_and_answers_like_gensim(tmp_path: Path) -> None:
+    # Odd keys a text-mode reader would break: "\r" inside a word, an empty word, non-ASCII.
+    table = {
+        **TINY,
+        "e\rmail": [0.3, 0.2, 0.1, 0.0],
+        "": [0.0, 0.0, 0.5, 0.5],
+        "café": [1, 0, 1, 0],
+    }
+    matrix = np.asarray(list(table.values()), dtype=np.float32)
+    kv = keyed_vectors_from_matrix(list(table), matrix)
+    save_fast(kv, tmp_path / "t.kv")
+    words, vectors = load_fast_arrays(tmp_path / "t.kv")
+    assert words == list(table) and isinstance(vectors, np.memmap)
+    fast = WordVectors.from_arrays(words, vectors, "fast")
+    for word in ("apple", "good", "café", "e\rmail"):
+        ours = [(n.word, n.score) for n in fast.most_similar(word, topn=5).neighbours]
+        theirs = kv.most_similar(word, topn=5)
+        # Same scores in the same order; tied words (man/woman) may swap places.
+        np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-6)
+        for neighbour, score in ours:
+            assert score == pytest.approx(kv.similarity(word, neighbour), abs=1e-6)
+    assert fast.similarity("good", "bad").cosine == pytest.approx(kv.similarity("good", "bad"))
+    assert fast.analogy("king", "man", "woman").answer == "queen"
+    assert fast.kv.index_to_key == list(table)  # gensim's view is still there when asked for
+
+
+def test_more_lookups_than_the_scan_budget_give_the_same_answers(tiny: WordVectors) -> None:
+    fast = WordVectors.from_arrays(tiny.words, tiny.matrix, "tiny")
+    words = [*TINY, "unknownword", "Queen", "KING"] * 2  # past the scans: the index takes over
+    for word in words:
+        assert (word in fast) == (word in tiny)
+        if word in tiny:
+            assert fast.most_similar(word, topn=3) == tiny.most_similar(word, topn=3)
+    assert fast.key_to_index == tiny.key_to_index
+    glove = fast.renamed("glove")  # the lab shows a user's vectors file as its GloVe set
+    assert glove.most_similar("apple", topn=1).vectors == "glove" and fast.name == "tiny"
+
+
+def test_a_word_list_that_cannot_be_written_or_does_not_match_falls_back(tmp_path: Path) -> None:
+    matrix = np.eye(2, dtype=np.float32)
+    kv = keyed_vectors_from_matrix(["two\nlines", "fine"], matrix)
+    save_fast(kv, tmp_path / "nl.kv")
+    assert load_fast_arrays(tmp_path / "nl.kv") is None  # reopened through gensim instead
+    assert not write_word_list(kv.index_to_key, tmp_path / "nl.kv")
+    kv = keyed_vectors_from_matrix(["a", "b"], matrix)
+    save_fast(kv, tmp_path / "ab.kv")
+    assert write_word_list(["a", "b", "c"], tmp_path / "ab.kv")  # 3 words for 2 rows
+    assert load_fast_arrays(tmp_path / "ab.kv") is None
+    assert load_fast_arrays(tmp_path / "never-saved.kv") is None

@@ -65,6 +65,19 @@ def test_loss_falls_and_validation_cer_improves(finetuned):
     assert metrics["best_val_cer"] < metrics["initial_val_cer"]
     assert metrics["best_val_cer"] == min(metrics["val_cer"])
     assert metrics["device"] == "cpu"
+    # The metrics (and metrics.json) list what the docstring promises, in its order.
+    assert list(metrics) == [
+        "initial_val_cer",
+        "val_cer",
+        "best_val_cer",
+        "best_epoch",
+        "train_loss",
+        "train_lines",
+        "val_lines",
+        "device",
+        "seconds",
+        "out_dir",
+    ]
 
 
 def test_saved_folder_is_self_describing_and_reloads_and_reads(finetuned):

@@ -414,3 +414,80 @@ def test_onnxruntime_int8_quantises_the_transformers_model_only_when_beam_search
     assert len(readings) == 2 and all(0.0 <= r.mean_probability <= 1.0 for r in readings)
     assert "quantized" in type(reader.model.decoder.output_projection).__module__
     assert type(model.decoder.output_projection) is torch.nn.Linear  # the caller's stays float
+
+
+def test_building_a_reader_leaves_the_process_thread_count_alone(tiny):
+    """A constructor must not change how many threads every other model in the process uses."""
+    import torch
+
+    from inksight.ocr.engines.trocr.recognizer import TrocrRecognizer
+
+    model, processor = tiny
+    before = torch.get_num_threads()
+    reader = TrocrRecognizer(model, processor, max_new_tokens=4, threads=before + 1)
+    assert torch.get_num_threads() == before
+    assert reader.threads == before + 1  # kept for its own onnxruntime session
+
+
+def test_building_a_tiny_model_repeats_its_weights_and_leaves_the_callers_random_numbers(tiny):
+    import torch
+
+    from inksight.ocr.engines.trocr.configs import build_trocr
+
+    torch.manual_seed(11)
+    expected = torch.rand(4)
+    torch.manual_seed(11)
+    first, _ = build_trocr("tiny", seed=5)
+    assert torch.equal(torch.rand(4), expected)  # the seed was for the weights only
+    second, _ = build_trocr("tiny", seed=5)
+    assert all(
+        torch.equal(a, b) for a, b in zip(first.parameters(), second.parameters(), strict=True)
+    )
+
+
+def _matmul_graph(path):
+    """A one-MatMul ONNX graph: enough for onnxruntime's quantiser to give its usual advice."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.ones((8, 8), dtype=np.float32), "weight")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "weight"], ["y"])],
+        "matmul",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+        [weight],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
+def test_int8_quantisation_leaves_the_programs_logging_setup_alone(tmp_path):
+    """Silencing the quantiser must not configure the program's logging nor undo its own choice."""
+    import logging
+
+    from inksight.ocr.engines.trocr.onnx_encoder import _quantize
+
+    root = logging.getLogger()
+    pytest_handlers = root.handlers[:]
+    root.handlers.clear()  # a program that has not configured logging yet...
+    logging.disable(logging.DEBUG)  # ...but has silenced its own debug lines
+    try:
+        _quantize(_matmul_graph(tmp_path / "encoder.onnx"))
+        handlers, disabled = root.handlers[:], root.manager.disable
+    finally:
+        logging.disable(logging.NOTSET)
+        root.handlers[:] = pytest_handlers
+    assert handlers == []  # so the program's logging.basicConfig(...) still takes effect
+    assert disabled == logging.DEBUG
+
+
+def test_int8_quantisation_drops_the_quantisers_advice_and_nothing_after_it(tmp_path, caplog):
+    import logging
+
+    from inksight.ocr.engines.trocr.onnx_encoder import _quantize
+
+    with caplog.at_level(logging.INFO):
+        _quantize(_matmul_graph(tmp_path / "encoder.onnx"))
+        logging.getLogger().warning("the program's own warning")
+    assert [record.getMessage() for record in caplog.records] == ["the program's own warning"]

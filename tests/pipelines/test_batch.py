@@ -25,15 +25,12 @@ from PIL import Image
 from inksight.nlp.classifier import load_classifier
 from inksight.ocr.synth import EXAMPLE_REVIEWS
 from inksight.pipelines.analyze import Pipeline, PipelineConfig
-from inksight.pipelines.batch.local import (
-    FLAT_COLUMNS,
-    BatchConfig,
-    Journal,
-    find_inputs,
-    read_records,
-    run_batch,
-)
+from inksight.pipelines.batch.inputs import find_inputs
+from inksight.pipelines.batch.journal import Journal
+from inksight.pipelines.batch.outputs import read_records
+from inksight.pipelines.batch.run import BatchConfig, run_batch
 from inksight.pipelines.errors import PipelineError
+from inksight.pipelines.record import ROW_COLUMNS
 from inksight.ui.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,7 +101,7 @@ import sys
 from functools import partial
 sys.path[:0] = [{tests!r}]
 from batch_fakes import fake_pipeline
-from inksight.pipelines.batch.local import BatchConfig, run_batch
+from inksight.pipelines.batch.run import BatchConfig, run_batch
 if __name__ == "__main__":
     folder, out = sys.argv[1:3]
     run_batch(BatchConfig(folder, out, progress=False), partial(fake_pipeline, None, delay=0.05))
@@ -161,7 +158,7 @@ def test_csv_and_parquet_hold_the_same_records_as_the_journal(tmp_path, factory)
         assert read_records(out) == expected
 
     header = (tmp_path / "results.csv").read_text().splitlines()[0]
-    assert header.split(",") == list(FLAT_COLUMNS)
+    assert header.split(",") == list(ROW_COLUMNS)
 
 
 @pytest.mark.real_assets
@@ -293,3 +290,148 @@ def test_bad_requests_are_refused_with_one_clear_sentence(tmp_path, factory, cap
 
     with Journal(tmp_path / "locked.jsonl"), pytest.raises(PipelineError, match="another"):
         Journal(tmp_path / "locked.jsonl")
+
+
+# --- one output, one batch at a time -----------------------------------------------------------
+FAKE_BATCH = [sys.executable, str(REPO / "tests" / "batch_fakes.py")]  # the real CLI, fake models
+BUSY = "inksight: error: another inksight batch is writing"
+
+
+def fake_batch(delay: float, folder: Path, out: Path, *flags: str) -> list[str]:
+    return [*FAKE_BATCH, str(delay), str(folder), "--out", str(out), *flags]
+
+
+def recorded_from(out: Path, folder: Path) -> int:
+    """How many files of ``folder`` (named after it) the output holds, torn last line or not."""
+    return out.read_bytes().count(f'"path": "{folder.name}-'.encode()) if out.exists() else 0
+
+
+def started(command: list[str], out: Path, folder: Path) -> subprocess.Popen:
+    """A batch of ``folder`` running in the background, once it has recorded two files."""
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 120
+    while recorded_from(out, folder) < 2 and process.poll() is None:
+        assert time.monotonic() < deadline, "the batch made no progress"
+        time.sleep(0.01)
+    assert process.poll() is None, "the batch ended before the test could run beside it"
+    return process
+
+
+def refused(command: list[str]) -> str:
+    """Run a batch that must be refused: exit 2 and one sentence, no traceback."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    return done.stderr
+
+
+def recorded(out: Path) -> list[str]:
+    return sorted(record["path"] for record in read_records(out))
+
+
+def scans(folder: Path, count: int, prefix: str) -> list[str]:
+    for index in range(count):
+        write_scan(folder / f"{prefix}-{index:02d}.png", index % 12)
+    return [f"{prefix}-{index:02d}.png" for index in range(count)]
+
+
+def test_a_second_batch_on_the_same_output_is_refused_while_the_first_runs_even_with_force(
+    tmp_path,
+):
+    a_files = scans(tmp_path / "a", 24, "a")
+    scans(tmp_path / "b", 3, "b")
+    out = tmp_path / "results.jsonl"
+    first = started(fake_batch(0.25, tmp_path / "a", out), out, tmp_path / "a")
+
+    for flags in ([], ["--force"]):
+        message = refused(fake_batch(0, tmp_path / "b", out, *flags))
+        assert message.startswith(BUSY), message
+    assert first.poll() is None, "the first batch ended before the second one was tried"
+
+    assert first.wait(timeout=120) == 0
+    assert recorded(out) == a_files  # nothing of the first batch was lost
+
+
+def test_kill_nine_and_restart_both_batches_every_file_recorded_exactly_once(tmp_path):
+    a, b, out = tmp_path / "a", tmp_path / "b", tmp_path / "results.jsonl"
+    a_files, b_files = scans(a, 24, "a"), scans(b, 5, "b")
+
+    first = started(fake_batch(0.25, a, out), out, a)
+    assert refused(fake_batch(0, b, out, "--force")).startswith(BUSY)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    # The first batch is gone: --force may now start over with the other folder.
+    subprocess.run(fake_batch(0, b, out, "--force"), check=True, timeout=120)
+    assert recorded(out) == b_files
+    # The first folder again, without --force: the output is the other folder's now.
+    assert "holds results for" in refused(fake_batch(0, a, out))
+    assert recorded(out) == b_files
+
+    again = started(fake_batch(0.25, a, out, "--force"), out, a)
+    assert refused(fake_batch(0, b, out)).startswith(BUSY)
+    again.send_signal(signal.SIGKILL)
+    again.wait()
+    assert 0 < recorded_from(out, a) < len(a_files)
+    subprocess.run(fake_batch(0, a, out), check=True, timeout=120)  # resumes
+
+    assert recorded(out) == a_files  # each file exactly once, nothing of the other folder
+
+
+def test_retry_failed_runs_only_the_failed_files_again_and_the_export_shows_it(
+    tmp_path, monkeypatch, capsys
+):
+    import inksight.pipelines.batch.run as run
+
+    folder, out = tmp_path / "scans", tmp_path / "results.csv"
+    write_scan(folder / "a.png", 0)
+    write_scan(folder / "b.png", 5)
+    (folder / "broken.jpg").write_text("a text file named like a photo")
+    (folder / "gone.png").write_bytes(b"")
+    monkeypatch.setattr(run, "_factory", lambda pipeline: partial(fake_pipeline, None))
+
+    def cli(*flags: str) -> int:
+        return main(["batch", str(folder), "--out", str(out), "--no-progress", *flags])
+
+    assert cli() == 0
+    before = {r["path"]: r for r in read_records(out)}
+    assert [p for p, r in before.items() if r["error"]] == ["broken.jpg", "gone.png"]
+    write_scan(folder / "broken.jpg", 3)  # the user replaces the broken file...
+    (folder / "gone.png").unlink()  # ...and deletes the empty one
+    assert cli() == 0 and "nothing to do" in capsys.readouterr().out  # no retry unless asked
+
+    assert cli("--retry-failed") == 0
+
+    assert "done 1 (failed 0, 1 of them failed before)" in capsys.readouterr().out
+    after = {r["path"]: r for r in read_records(out)}
+    assert read_records(out) == read_records(tmp_path / "results.csv.journal.jsonl")
+    assert sorted(after) == ["a.png", "b.png", "broken.jpg", "gone.png"]  # each once
+    assert after["broken.jpg"]["error"] is None and after["broken.jpg"]["sentiment"]
+    assert after["a.png"] == before["a.png"] and after["b.png"] == before["b.png"]  # not re-run
+    assert after["gone.png"] == before["gone.png"]  # nothing to run again: the record stays
+    assert cli("--retry-failed", "--force") == 2
+    assert "nothing to retry" in capsys.readouterr().err
+
+
+def test_the_web_download_and_the_batch_csv_are_the_same_table(tmp_path):
+    from inksight.pipelines.batch.outputs import journal_results
+    from inksight.ui.web import handlers
+
+    folder, out = tmp_path / "scans", tmp_path / "batch.csv"
+    for review in (0, 5, 12):
+        write_scan(folder / f"r{review}.png", review)
+    (folder / "broken.jpg").write_text("not a photo")
+    make_pipeline = partial(fake_pipeline, None)
+    batch(folder, out, make_pipeline)
+    journal = tmp_path / "batch.csv.journal.jsonl"
+
+    # The batch's records through the web's download writer: the very same files.
+    table, jsonl = map(Path, handlers._write_downloads(list(journal_results(journal)), tmp_path))
+    assert table.read_bytes() == out.read_bytes()
+    assert jsonl.read_bytes() == journal.read_bytes()
+
+    # The web's own batch of the same files: the same columns and rows, timings aside.
+    outcome = handlers.run_batch(make_pipeline(), sorted(folder.iterdir()), work_dir=tmp_path / "w")
+    web_table = Path(outcome.downloads[0])
+    assert web_table.read_text().splitlines()[0] == out.read_text().splitlines()[0]
+    assert without_timing(read_records(web_table)) == without_timing(read_records(out))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NEGATIVE_WORDS, NEUTRAL_WORDS, POSITIVE_WORDS, make_reviews
-from test_pretrained import write_vectors
+from lab_fixtures import write_vectors
 
 import inksight.pipelines.lab.experiments as lab
 from inksight.pipelines.errors import PipelineError

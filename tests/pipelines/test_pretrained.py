@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import NEGATIVE_WORDS, NEUTRAL_WORDS, POSITIVE_WORDS
+from lab_fixtures import SENTIMENT_DIM as DIM
+from lab_fixtures import write_vectors
 from safetensors.numpy import load_file
 
 from inksight.nlp.vectors.word_vectors import WordVectors, keyed_vectors_from_matrix
@@ -17,23 +19,6 @@ from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.fit import train_main
 from inksight.pipelines.train.pretrained import build_initial_embeddings
 from inksight.ui.cli import main as cli
-
-DIM = 6
-
-
-def write_vectors(path: Path, words: list[str]) -> dict[str, np.ndarray]:
-    """GloVe text: praise words lean +1 on axis 0, complaints -1, others small noise."""
-    rng = np.random.default_rng(1)
-    table = {}
-    for word in words:
-        vector = rng.normal(0, 0.1, DIM)
-        vector[0] = 1.0 if word in POSITIVE_WORDS else -1.0 if word in NEGATIVE_WORDS else 0.0
-        table[word] = vector.astype(np.float32)
-    lines = [w + " " + " ".join(f"{x:.6f}" for x in v) for w, v in table.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {
-        w: np.asarray([float(f"{x:.6f}") for x in v], dtype=np.float32) for w, v in table.items()
-    }
 
 
 @pytest.fixture(scope="module")

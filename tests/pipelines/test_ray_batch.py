@@ -8,7 +8,8 @@ import pytest
 
 from inksight.ocr.synth import EXAMPLE_REVIEWS
 from inksight.pipelines.analyze import PipelineConfig
-from inksight.pipelines.batch.local import BatchConfig, read_records, run_batch
+from inksight.pipelines.batch.outputs import read_records
+from inksight.pipelines.batch.run import BatchConfig, run_batch
 
 pytest.importorskip("ray")
 

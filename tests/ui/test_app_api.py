@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+import warnings
 from pathlib import Path
 
 import httpx
@@ -159,10 +161,11 @@ def test_demo_command_refuses_a_bad_port_in_one_sentence(capsys):
     assert "--port must be between 1 and 65535" in capsys.readouterr().err
 
 
-def test_demo_command_serves_the_pipeline_its_options_describe(monkeypatch, tiny_model_dir):
+@pytest.fixture
+def served(monkeypatch) -> dict:
+    """What ``inksight demo`` hands the app (pipeline, lab); nothing is really served."""
     import inksight.ui.commands.demo
     import inksight.ui.web.app
-    from inksight.ui.cli import main
 
     served = {}
 
@@ -182,6 +185,11 @@ def test_demo_command_serves_the_pipeline_its_options_describe(monkeypatch, tiny
         inksight.ui.web.app, "launch_demo", lambda demo, **options: "http://127.0.0.1:7860/"
     )
     monkeypatch.setattr(inksight.ui.commands.demo, "_warm", lambda pipeline, lab: None)
+    return served
+
+
+def test_demo_command_serves_the_pipeline_its_options_describe(served, tiny_model_dir):
+    from inksight.ui.cli import main
 
     code = main(
         ["demo", "--ocr", "rapidocr", "--model", str(tiny_model_dir), "--low-confidence", "0.6"]
@@ -191,6 +199,44 @@ def test_demo_command_serves_the_pipeline_its_options_describe(monkeypatch, tiny
     assert served["pipeline"].engine.name == "rapidocr"
     assert served["pipeline"].config.low_confidence == 0.6
     assert served["lab"].model_dir == tiny_model_dir
+
+
+def test_demo_command_hands_the_lab_the_default_model_it_resolved(
+    served, monkeypatch, tiny_model_dir
+):
+    import inksight.pipelines.train.default_model
+    from inksight.ui.cli import main
+
+    monkeypatch.setattr(
+        inksight.pipelines.train.default_model, "ensure_default_model", lambda: tiny_model_dir
+    )
+
+    code = main(["demo", "--ocr", "rapidocr"])
+
+    assert code == 0
+    assert served["lab"].model_dir == tiny_model_dir  # explicit: the lab never looks one up
+
+
+def test_serving_the_app_leaves_logging_and_warnings_as_they_were(tiny_model_dir, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from inksight.ui.web.app import build_demo, launch_demo
+
+    filters, disabled = list(warnings.filters), logging.root.manager.disable
+    demo = build_demo(fake_pipeline(tiny_model_dir), lab=tiny_lab(tmp_path / "lab"))
+    try:
+        client = Client(launch_demo(demo, port=free_port()), verbose=False)
+        record = client.predict(
+            handle_file(write_scan(tmp_path / "r.png", 0)), api_name="/analyze_image"
+        )
+    finally:
+        demo.close()
+
+    # The server answers concurrent requests: silencing all logging or changing the warning
+    # filters there would hide other requests' problems for good.
+    assert record["text"] == REVIEWS[0]
+    assert logging.root.manager.disable == disabled
+    assert warnings.filters == filters
 
 
 def test_demo_command_names_a_missing_trocr_folder_in_one_sentence(tmp_path, capsys):

@@ -136,6 +136,21 @@ def test_clicking_an_example_reads_it(page):
     assert page.locator("#boxes img").count() >= 1
 
 
+def test_a_review_sent_as_a_document_file_is_read_too(page):
+    from inksight.pipelines.examples import render_examples
+
+    example = next(e for e in render_examples() if e.label == "positive" and e.kind == "line")
+
+    page.locator("#document input[type=file]").set_input_files(str(example.path))
+
+    page.wait_for_function(
+        "() => document.querySelector('#transcription textarea').value.includes('wonderful')",
+        timeout=TIMEOUT_MS,
+    )
+    page.locator("#image-label").get_by_text("positive").first.wait_for()
+    assert "Positive" in page.locator("#image-status").inner_text()
+
+
 def test_ask_for_a_words_neighbours_and_see_the_tables(page):
     page.get_by_role("tab", name="Word neighbours").click()
     word = page.locator("#word textarea, #word input").first

@@ -10,7 +10,7 @@ import pytest
 from app_fakes import REVIEWS, fake_pipeline, tiny_lab, write_scan
 from PIL import Image
 
-from inksight.pipelines.batch.local import read_records
+from inksight.pipelines.batch.outputs import read_records
 from inksight.ui.web import handlers
 
 
@@ -172,6 +172,26 @@ def test_the_map_marks_the_seed_groups_and_the_word_found(lab):
     assert names[:3] == ["words", "seed positive", "seed negative"]
     assert "found: queen" in names and "queen" in note
     assert missing is None and "closest known words: queen" in why
+
+
+def test_a_lab_without_a_model_folder_says_how_to_get_one_and_trains_nothing(lab, monkeypatch):
+    import inksight.pipelines.train.default_model as default_model
+    from inksight.pipelines.embeddings.explorer import EmbeddingLab
+
+    def train(*args, **kwargs):
+        raise AssertionError("the lab trained a model inside a request")
+
+    monkeypatch.setattr(default_model, "ensure_default_model", train)
+    monkeypatch.setattr(default_model, "load_model", train)
+    bare = EmbeddingLab({"model": "model", "glove": lab.sources["glove"]}, model_dir=None)
+
+    found = handlers.neighbours(bare, "king", 3)
+    tables, note = handlers.neighbour_tables(found, ["model", "glove"])
+    figure, why = handlers.embedding_map(bare, "model", 10)
+
+    assert "inksight train" in note and tables[0] == []
+    assert tables[1][0][0] == "prince"  # the other sets still answer
+    assert figure is None and "inksight train" in why
 
 
 # --- batch --------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from lab_fixtures import tiny_reviews, write_glove, write_model
 
-import inksight.pipelines.embeddings.sets
+import inksight.pipelines.embeddings.sources
 import inksight.pipelines.train.data
+import inksight.pipelines.train.fit
 import inksight.ui.cli
 
 
@@ -19,7 +20,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))
     glove = write_glove(tmp_path / "glove.txt")
     monkeypatch.setattr(
-        inksight.pipelines.embeddings.sets, "glove_path", lambda name="glove-6b-50d", **_: glove
+        inksight.pipelines.embeddings.sources, "glove_path", lambda name="glove-6b-50d", **_: glove
     )
     monkeypatch.setattr(
         inksight.pipelines.train.data, "tokenized_split", lambda *a, **k: tiny_reviews()
@@ -87,6 +88,17 @@ def test_glove_is_converted_once_to_word2vec_text_and_kv(
     text = (folder / "glove-6b-50d.w2v.txt").read_text(encoding="utf-8").splitlines()
     assert text[0] == "15 4"
     assert (folder / "glove-6b-50d.kv").is_file()
+
+
+def test_a_cache_without_a_word_list_still_answers_and_gets_one(
+    lab: dict, capsys: pytest.CaptureFixture
+) -> None:
+    run(capsys, "similarity", "good", "great")
+    words = lab["tmp"] / "home" / "vectors" / "glove-6b-50d.kv.words.txt"
+    words.unlink()  # as an older Inksight left its cache
+    code, out, _ = run(capsys, "neighbours", "apple", "--topn", "1", "--json")
+    assert code == 0 and json.loads(out)["neighbours"][0]["word"] == "pear"
+    assert words.read_text(encoding="utf-8").splitlines()[1:4] == ["king", "queen", "man"]
 
 
 @pytest.mark.parametrize("suffix", [".png", ".html"])
@@ -204,3 +216,40 @@ def test_a_vectors_file_is_parsed_once_then_opened_from_the_cache(
     lab["glove"].write_text("apple 1 0\npear 0 1\n", encoding="utf-8")  # edited: parsed again
     code, out, _ = run(capsys, "similarity", "apple", "pear", "--vectors", path, "--json")
     assert json.loads(out)["cosine"] == pytest.approx(0.0)
+
+
+def test_the_model_set_is_never_trained_on_the_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inksight.pipelines.embeddings.sources import open_vectors
+    from inksight.pipelines.errors import PipelineError
+
+    monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("INKSIGHT_MODEL", raising=False)
+    monkeypatch.setattr(inksight.pipelines.train.fit, "train_main", _no_training)
+    with pytest.raises(PipelineError, match=r"no default model .* `inksight train`"):
+        open_vectors("model")
+
+
+def _no_training(config):
+    raise AssertionError("opening a set must not train a classifier")
+
+
+def test_a_model_command_trains_the_default_model_on_first_use_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("INKSIGHT_MODEL", raising=False)
+    monkeypatch.setattr(inksight.ui.cli, "COMMAND_MODULES", ("embeddings",))
+    trained = []
+
+    def train_main(config):  # the real one takes minutes: write the tiny model instead
+        trained.append(config.out)
+        write_model(config.out)
+        return {"test": {"accuracy": 1.0}}
+
+    monkeypatch.setattr(inksight.pipelines.train.fit, "train_main", train_main)
+    for _ in range(2):
+        code, out, _ = run(capsys, "similarity", "king", "queen", "--vectors", "model", "--json")
+        assert code == 0 and json.loads(out)["looked_up"] == ["king", "queen"]
+    assert trained == [tmp_path / "home" / "models" / "default"]

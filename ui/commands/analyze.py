@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from inksight.pipelines.analyze import PipelineConfig
+from inksight.pipelines.analyze import PipelineConfig, ReviewResult
 from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
@@ -24,33 +24,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from inksight.pipelines.analyze import Pipeline
+    from inksight.pipelines.analyze import Pipeline, apply_threads
 
-    pipeline = Pipeline.from_config(config_from_args(PipelineConfig, args))
+    config = config_from_args(PipelineConfig, args)
+    apply_threads(config)
+    pipeline = Pipeline.from_config(config)
     failed = 0
     for path in args.files:
         result = pipeline.analyze(path, path=path)
         failed += not result.ok
-        record = result.to_dict()
-        print(json.dumps(record, ensure_ascii=False) if args.json else _readable(record))
+        print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else _readable(result))
     return 1 if failed else 0
 
 
-def _readable(record: dict) -> str:
-    if record["error"]:
-        return f"{record['path']}: error: {record['error']}"
-    sentiment = record["sentiment"]
-    verdict = (
-        f"{sentiment['label']} ({sentiment['probability']:.2f})" if sentiment else "no sentiment"
-    )
-    seconds = record["seconds"]
+def _readable(result: ReviewResult) -> str:
+    if not result.ok:
+        return f"{result.path}: error: {result.error}"
+    verdict = f"{result.label} ({result.probability:.2f})" if result.sentiment else "no sentiment"
+    seconds = result.seconds
     lines = [
-        f"{record['path']}: {verdict}   [{record['engine']}, OCR {seconds['ocr']:.2f} s, "
+        f"{result.path}: {verdict}   [{result.engine}, OCR {seconds['ocr']:.2f} s, "
         f"total {seconds['total']:.2f} s]"
     ]
-    lines += [f"    | {text}" for text in record["text"].splitlines()]
-    if sentiment and sentiment["top_words"]:
-        words = ", ".join(f"{w['word']} {w['score']:+.2f}" for w in sentiment["top_words"][:5])
-        lines.append(f"    words: {words}")
-    lines += [f"    warning: {warning}" for warning in record["warnings"]]
+    lines += [f"    | {text}" for text in result.text.splitlines()]
+    if result.sentiment and result.sentiment.top_words:
+        top = result.sentiment.top_words[:5]
+        lines.append("    words: " + ", ".join(f"{w['word']} {w['score']:+.2f}" for w in top))
+    lines += [f"    warning: {warning}" for warning in result.warnings]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from inksight.pipelines.analyze import PipelineConfig
-from inksight.pipelines.batch.local import BatchConfig
+from inksight.pipelines.batch.run import BatchConfig
 from inksight.ui.config_args import add_config_arguments, config_from_args
 
 __all__ = ["register"]
@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "batch",
         help="analyse every scan in a folder into one .jsonl/.csv/.parquet (resumable)",
         description="Analyse every image and PDF under FOLDER, one record per file. Run the same "
-        "command again after any interruption: files already in --out are skipped.",
+        "command again after any interruption: files already in --out are skipped "
+        "(--retry-failed runs the failed ones again). One batch per --out at a time.",
     )
     parser.add_argument("folder", type=Path, metavar="FOLDER", help="folder of scans")
     parser.add_argument(
@@ -32,22 +33,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from inksight.pipelines.batch.local import run_batch
+    from inksight.pipelines.batch.run import run_batch
 
     config = config_from_args(BatchConfig, args)
-    summary = run_batch(config, config_from_args(PipelineConfig, args)).to_dict()
+    summary = run_batch(config, config_from_args(PipelineConfig, args))
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_dict(), indent=2))
         return 0
-    if summary["ignored"]:
-        print(f"not images or PDFs, ignored: {summary['ignored']} file(s)", file=sys.stderr)
-    if summary["done"] == 0:
-        print(f"nothing to do: all {summary['found']} files are already in the results.")
+    if summary.ignored:
+        print(f"not images or PDFs, ignored: {summary.ignored} file(s)", file=sys.stderr)
+    if summary.done == 0:
+        print(f"nothing to do: all {summary.found} files are already in the results.")
     else:
+        retried = f", {summary.retried} of them failed before" if summary.retried else ""
         print(
-            f"done {summary['done']} (failed {summary['failed']}), skipped as already done "
-            f"{summary['skipped']}, of {summary['found']} files; "
-            f"{summary['images_per_minute']:.1f} images/minute over {summary['seconds']:.1f} s"
+            f"done {summary.done} (failed {summary.failed}{retried}), skipped as already done "
+            f"{summary.skipped}, of {summary.found} files; "
+            f"{summary.images_per_minute:.1f} images/minute over {summary.seconds:.1f} s"
         )
-    print(f"results: {', '.join(summary['outputs'])}")
+    print(f"results: {', '.join(summary.outputs)}")
     return 0

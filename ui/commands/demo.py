@@ -33,9 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from inksight.pipelines.analyze import Pipeline
+    from inksight.pipelines.analyze import Pipeline, apply_threads
     from inksight.pipelines.embeddings.explorer import EmbeddingLab
     from inksight.pipelines.errors import PipelineError
+    from inksight.pipelines.train.default_model import ensure_default_model
     from inksight.ui.web.app import build_demo, launch_demo
 
     if not 1 <= args.port <= 65535:
@@ -43,8 +44,10 @@ def _demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print("Loading the OCR engine and the sentiment model...", file=sys.stderr)
     config = config_from_args(PipelineConfig, args)
+    apply_threads(config)  # the server's start is the edge that owns the thread count
     pipeline = Pipeline.from_config(config)
-    lab = EmbeddingLab(model_dir=config.model)
+    # The lab never trains a model itself: hand it the folder the pipeline's classifier came from.
+    lab = EmbeddingLab(model_dir=config.model or ensure_default_model())
     demo = build_demo(pipeline, lab=lab)
     try:
         address = launch_demo(demo, host=args.host, port=args.port, share=args.share)

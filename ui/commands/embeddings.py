@@ -10,6 +10,10 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inksight.nlp.vectors.word_vectors import WordVectors
 
 __all__ = ["register", "text_table"]
 
@@ -122,10 +126,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ana.set_defaults(func=_analogy)
 
 
-def _open(args: argparse.Namespace):
-    from inksight.pipelines.embeddings.sets import open_vectors
+def _model_dir(args: argparse.Namespace, needed: bool) -> Path | None:
+    """``--model``, or when the command needs a classifier, the default model (trained here on
+    first use: a command is where a user can wait minutes; the pipelines never train on the side)."""
+    if args.model or not needed:
+        return args.model
+    from inksight.pipelines.train.default_model import ensure_default_model
 
-    return open_vectors(args.vectors, args.model)
+    return ensure_default_model()
+
+
+def _open(args: argparse.Namespace, model_dir: Path | None = None) -> WordVectors:
+    # Only the opening code: a GloVe lookup must not pay for torch, spaCy or the plots.
+    from inksight.pipelines.embeddings.sources import open_vectors
+
+    return open_vectors(args.vectors, model_dir or _model_dir(args, args.vectors == "model"))
 
 
 def _looked_up(words: Sequence[str], forms: Sequence[str]) -> str:
@@ -188,7 +203,9 @@ def _analogy(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     from inksight.pipelines.embeddings.sets import plot_set
 
-    result = plot_set(_open(args), args.out, args.top, args.model, with_leans=not args.no_leans)
+    model_dir = _model_dir(args, args.vectors == "model" or not args.no_leans)  # or for the leans
+    wv = _open(args, model_dir)
+    result = plot_set(wv, args.out, args.top, model_dir, with_leans=not args.no_leans)
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -200,7 +217,8 @@ def _plot(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from inksight.pipelines.embeddings.sets import cluster_measures, compare, open_vectors
 
-    sets = [open_vectors(name, args.model) for name in args.sets]
+    model_dir = _model_dir(args, "model" in args.sets)
+    sets = [open_vectors(name, model_dir) for name in args.sets]
     rows = compare(args.words, sets, topn=args.topn)
     measures = cluster_measures(sets)
     if args.json:
@@ -231,7 +249,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     from inksight.pipelines.embeddings.sets import benchmark
 
-    result = benchmark(args.sets, args.model, args.restrict_vocab)
+    result = benchmark(args.sets, _model_dir(args, "model" in args.sets), args.restrict_vocab)
     if args.json:
         _print_json(result.to_dict())
         return 0

@@ -46,8 +46,11 @@ def _register_report(actions: argparse._SubParsersAction) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from inksight.pipelines.lab.report import lab_report_main
+    from inksight.pipelines.train.default_model import ensure_default_model
 
-    result = lab_report_main(args.out, args.sets, args.model, args.top)
+    # The pictures are coloured by the classifier's leans: the default model, trained on first use.
+    model_dir = args.model or ensure_default_model()
+    result = lab_report_main(args.out, args.sets, model_dir, args.top)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -2,16 +2,14 @@
 
 They call ``pipelines/`` only and never raise for a user's mistake: a problem becomes the record's
 ``error`` or a message string, so the page shows one sentence and the app keeps serving. Gradio is
-not imported here; ``ui/web/app.py`` wires these to components. Uploads arrive as gradio file payloads
-(``{"path": ..., "orig_name": ...}``) because the app reads files itself instead of letting the
-image component decode them: a PDF, a text file named ``.jpg`` or an empty file then get Inksight's
-own message instead of a decoding failure.
+not imported here; the tab builders (``ui/web/tab_*.py``) wire these to components. Uploads arrive
+as gradio file payloads (``{"path": ..., "orig_name": ...}``) because the app reads files itself
+instead of letting the image component decode them: a PDF, a text file named ``.jpg`` or an empty
+file then get Inksight's own message instead of a decoding failure.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import tempfile
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from inksight.pipelines.errors import USER_ERRORS
+from inksight.pipelines.record import ReviewResult
 
 __all__ = [
     "MAX_UPLOAD_MB",
@@ -137,16 +136,7 @@ def analyze_typed(pipeline, text: str | None) -> dict:
 
 
 def _error_record(path: str | None, message: str) -> dict:
-    return {
-        "path": path,
-        "text": "",
-        "lines": [],
-        "sentiment": None,
-        "engine": None,
-        "seconds": {},
-        "warnings": [],
-        "error": message,
-    }
+    return ReviewResult.failed(path, message).to_dict()
 
 
 @dataclass
@@ -391,17 +381,21 @@ def run_batch(
         progress: called with (done, total, file name) before each file.
         uploads: the folder uploads must be in (the app passes gradio's upload folder).
     """
+    from dataclasses import replace
+
     from inksight.pipelines.batch.local import analyze_file
     from inksight.pipelines.uploads import expand_uploads
 
     given = [upload_path(f) for f in files or []]
-    records = [
-        _error_record(n, NOT_UPLOADED.format(name=n)) for p, n in given if p and outside(p, uploads)
+    results = [
+        ReviewResult.failed(n, NOT_UPLOADED.format(name=n))
+        for p, n in given
+        if p and outside(p, uploads)
     ]
     paths = [p for p, _ in given if p and not outside(p, uploads)]
-    if records and not paths:
-        rows = [_batch_row(r) for r in records]
-        return BatchOutcome(records, rows, [], f"⚠️ {records[0]['error']}")
+    if results and not paths:
+        records, rows = [r.to_dict() for r in results], [_batch_row(r) for r in results]
+        return BatchOutcome(records, rows, [], f"⚠️ {results[0].error}")
     work = Path(work_dir or tempfile.mkdtemp(prefix="inksight-batch-"))
     try:
         upload = expand_uploads(paths, work)
@@ -413,46 +407,41 @@ def run_batch(
             progress(done, len(upload.files), name)
         problem = _too_big(str(path), name)
         if problem:
-            records.append(_error_record(name, problem))
-        else:
-            records.append({**analyze_file(pipeline, path.parent, path.name), "path": name})
-    records += [_error_record(s["path"], s["error"]) for s in upload.skipped]
+            results.append(ReviewResult.failed(name, problem))
+        else:  # the record names the file as the user knows it, not the unpacked copy
+            results.append(replace(analyze_file(pipeline, path.parent, path.name), path=name))
+    results += [ReviewResult.failed(s["path"], s["error"]) for s in upload.skipped]
     if progress:
         progress(len(upload.files), len(upload.files), "")
-    downloads = _write_downloads(records, work)
-    failed = sum(1 for r in records if r.get("error"))
+    downloads = _write_downloads(results, work)
+    failed = sum(not r.ok for r in results)
     seconds = time.perf_counter() - started
     message = (
-        f"{len(records)} file(s): {len(records) - failed} read, {failed} failed or skipped, "
+        f"{len(results)} file(s): {len(results) - failed} read, {failed} failed or skipped, "
         f"in {seconds:.1f} s."
     )
-    return BatchOutcome(records, [_batch_row(r) for r in records], downloads, message)
+    records = [r.to_dict() for r in results]
+    return BatchOutcome(records, [_batch_row(r) for r in results], downloads, message)
 
 
-def _batch_row(record: dict) -> list:
-    sentiment = record.get("sentiment") or {}
+def _batch_row(result: ReviewResult) -> list:
     return [
-        record.get("path") or "",
-        record.get("text") or "",
-        sentiment.get("label") or "",
-        sentiment.get("probability"),
-        record.get("error") or "",
+        result.path or "",
+        result.text,
+        result.label or "",
+        result.probability,
+        result.error or "",
     ]
 
 
-def _write_downloads(records: list[dict], folder: Path) -> list[str]:
-    """results.csv and results.jsonl, in the same columns and records as ``inksight batch``."""
-    from inksight.pipelines.batch.local import FLAT_COLUMNS, flat_row
+def _write_downloads(results: list[ReviewResult], folder: Path) -> list[str]:
+    """results.csv and results.jsonl, written by ``inksight batch``'s own writer."""
+    from inksight.pipelines.batch.outputs import write_records
 
     folder.mkdir(parents=True, exist_ok=True)
     jsonl, table = folder / "results.jsonl", folder / "results.csv"
-    with open(jsonl, "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    with open(table, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FLAT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(flat_row(record) for record in records)
+    write_records(results, jsonl)
+    write_records(results, table)
     return [str(table), str(jsonl)]
 
 

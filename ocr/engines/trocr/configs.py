@@ -159,8 +159,10 @@ def build_trocr(size: str = "tiny", *, tokenizer: Any = None, seed: int = 0) -> 
     config.decoder_start_token_id = tokenizer.eos_token_id
     config.pad_token_id = tokenizer.pad_token_id
     config.eos_token_id = tokenizer.eos_token_id
-    torch.manual_seed(seed)
-    model = VisionEncoderDecoderModel(config=config)
+    # The seed is for these weights only: the caller's random numbers continue as before.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = VisionEncoderDecoderModel(config=config)
     model.generation_config.decoder_start_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id

@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -427,9 +428,34 @@ def _quantize(path: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantized = path.with_name("encoder.int8.onnx")
-    logging.disable(logging.WARNING)  # its advice on static pre-processing, printed every time
-    try:
+    with _quiet_root_logger():  # its advice on static pre-processing, printed every time
         quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8)
-    finally:
-        logging.disable(logging.NOTSET)
     return quantized
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """Drop this thread's root-logger records below ERROR while it runs; nothing else changes.
+
+    onnxruntime's quantiser logs with ``logging.warning``, which also calls ``basicConfig`` when
+    the root logger has no handler. Python's last-resort handler, what a handler-less root uses
+    anyway, stands in meanwhile, so the program's own ``basicConfig`` later still takes effect.
+    (``logging.disable`` would silence every logger of every thread and, undone, would drop a
+    level the program had disabled itself.)
+    """
+    root = logging.getLogger()
+    thread = threading.get_ident()
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.thread != thread or record.levelno >= logging.ERROR
+
+    stand_in = None if root.handlers else (logging.lastResort or logging.NullHandler())
+    if stand_in is not None:
+        root.addHandler(stand_in)
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)
+        if stand_in is not None:
+            root.removeHandler(stand_in)

@@ -132,7 +132,9 @@ class TrocrRecognizer:
         encoder_batch: Crops encoded together, at most ``batch_size`` (the image encoder is
             faster per line in smaller batches here; the decoder in larger ones).
         quantize: Dynamic int8 quantisation of the Linear layers (CPU; about 2x faster).
-        threads: torch CPU threads (None: leave torch's setting).
+        threads: CPU threads of the onnxruntime encoder's session (None: onnxruntime's default).
+            Recorded, never applied to the process: torch's threads (the decoder, the torch
+            encoder) are the program's to choose, once, with ``inksight.ocr.set_threads``.
         runtime: ``"torch"`` or ``"onnxruntime"`` for the image encoder (exported when the
             recogniser is built; int8 there too when ``quantize``). The decoder stays in torch.
         onnx_cache: A folder where the onnxruntime encoder's graph is kept and found again, so
@@ -158,50 +160,25 @@ class TrocrRecognizer:
         runtime: str = "torch",
         onnx_cache: str | Path | None = None,
     ) -> None:
-        import torch
-
-        from inksight.ocr.engines.trocr.decoder import (
-            GreedyDecoder,
-            cross_attention_dtype,
-            quantize_linears,
-        )
-
-        if runtime not in RUNTIMES:
-            raise OcrError(f"unknown TrOCR runtime {runtime!r}; choose {' or '.join(RUNTIMES)}.")
-        if min(batch_size, encoder_batch) < 1:
-            raise OcrError("TrOCR's batch_size and encoder_batch must each be at least 1.")
-        if threads:
-            torch.set_num_threads(int(threads))
+        _check_settings(runtime, batch_size, encoder_batch)
         model = model.eval()
-        size = processor.image_processor.size
-        self._size = (int(size["height"]), int(size["width"]))
-        # Both built from the fp32 weights, before anything is quantised.
-        self._decoder = GreedyDecoder(
-            model.decoder,
-            projection=getattr(model, "enc_to_dec_proj", None),  # when the widths differ
-            cross_dtype=cross_attention_dtype(quantize),
-        )
+        self._size = _input_size(processor)
+        self._mean, self._std = _normalisation(processor)
+        # The decoder and the onnxruntime encoder are built from the fp32 weights, before
+        # anything is quantised.
+        self._decoder = _greedy_decoder(model, quantize)
         self._onnx_encoder = None
         if runtime == "onnxruntime":
-            from inksight.ocr.engines.trocr.onnx_encoder import OnnxEncoder
-
-            self._onnx_encoder = OnnxEncoder(
-                model.encoder,
-                self._size,
-                decoder=self._decoder,
-                quantize=quantize,
-                threads=threads,
-                cache_dir=Path(onnx_cache) if onnx_cache is not None else None,
+            cache = Path(onnx_cache) if onnx_cache is not None else None
+            self._onnx_encoder = _onnx_encoder(
+                model, self._size, self._decoder, quantize, threads, cache
             )
-        if quantize:
-            self._decoder.quantize_()
-            if runtime == "torch":  # its encoder reads with the model's own (quantised) layers
-                model = quantize_linears(model)
-        self.model = model
+        self.model = _quantize(model, self._decoder, runtime) if quantize else model
         # With onnxruntime, only beam search runs the transformers model: quantise it (a copy,
         # 5 s for TrOCR-base) when a beam search first needs it, not for every greedy reader.
         self._quantize_for_beams = quantize and runtime != "torch"
         self.runtime = runtime
+        self.threads = threads  # recorded only: see ``inksight.ocr.set_threads`` for torch's
         self.processor = processor
         self.tokenizer = processor.tokenizer
         self.name = name
@@ -210,14 +187,7 @@ class TrocrRecognizer:
         self.min_new_tokens = min_new_tokens
         self.batch_size = batch_size
         self.encoder_batch = encoder_batch
-        image_processor = processor.image_processor
-        self._mean = np.asarray(image_processor.image_mean, dtype=np.float32)
-        self._std = np.asarray(image_processor.image_std, dtype=np.float32)
-        self._eos = self.model.generation_config.eos_token_id
-        if self._eos is None:
-            self._eos = self.tokenizer.eos_token_id
-        if isinstance(self._eos, list):
-            self._eos = self._eos[0]
+        self._eos = _end_token(self.model, self.tokenizer)
         self._start = self.model.config.decoder_start_token_id
         # One batch at a time: the onnxruntime encoder's memory buffer is reused between batches
         # (two cores gain nothing from concurrent batches anyway).
@@ -326,6 +296,78 @@ class TrocrRecognizer:
         return TrocrReading(text, sum(probabilities) / end, min(probabilities))
 
 
+def _check_settings(runtime: str, batch_size: int, encoder_batch: int) -> None:
+    if runtime not in RUNTIMES:
+        raise OcrError(f"unknown TrOCR runtime {runtime!r}; choose {' or '.join(RUNTIMES)}.")
+    if min(batch_size, encoder_batch) < 1:
+        raise OcrError("TrOCR's batch_size and encoder_batch must each be at least 1.")
+
+
+def _input_size(processor: Any) -> tuple[int, int]:
+    """(height, width) the image encoder takes."""
+    size = processor.image_processor.size
+    return int(size["height"]), int(size["width"])
+
+
+def _normalisation(processor: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation the processor normalises pixels with."""
+    image_processor = processor.image_processor
+    mean = np.asarray(image_processor.image_mean, dtype=np.float32)
+    std = np.asarray(image_processor.image_std, dtype=np.float32)
+    return mean, std
+
+
+def _greedy_decoder(model: Any, quantize: bool) -> Any:
+    from inksight.ocr.engines.trocr.decoder import GreedyDecoder, cross_attention_dtype
+
+    return GreedyDecoder(
+        model.decoder,
+        projection=getattr(model, "enc_to_dec_proj", None),  # when the widths differ
+        cross_dtype=cross_attention_dtype(quantize),
+    )
+
+
+def _onnx_encoder(
+    model: Any,
+    size: tuple[int, int],
+    decoder: Any,
+    quantize: bool,
+    threads: int | None,
+    cache_dir: Path | None,
+) -> Any:
+    from inksight.ocr.engines.trocr.onnx_encoder import OnnxEncoder
+
+    # Threads go to this onnxruntime session's own options, not to the process.
+    return OnnxEncoder(
+        model.encoder,
+        size,
+        decoder=decoder,
+        quantize=quantize,
+        threads=threads,
+        cache_dir=cache_dir,
+    )
+
+
+def _quantize(model: Any, decoder: Any, runtime: str) -> Any:
+    """Quantise the greedy decoder in place; returns the model the torch runtime encodes with."""
+    from inksight.ocr.engines.trocr.decoder import quantize_linears
+
+    decoder.quantize_()
+    if runtime == "torch":  # its encoder reads with the model's own (quantised) layers
+        return quantize_linears(model)
+    return model
+
+
+def _end_token(model: Any, tokenizer: Any) -> int:
+    """The token id that ends a line: the generation config's, else the tokenizer's."""
+    eos = model.generation_config.eos_token_id
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    if isinstance(eos, list):
+        eos = eos[0]
+    return eos
+
+
 def build(
     *,
     model: str | Path | None = None,
@@ -344,6 +386,8 @@ def build(
     Args:
         model: Folder or hub id (default ``DEFAULT_MODEL``).
         allow_download: Fetch missing weights from the hub.
+        threads: CPU threads of each onnxruntime session (the detector's, and the encoder's with
+            ``runtime="onnxruntime"``); torch's are set by the program (``inksight.ocr.set_threads``).
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...); ``detector``
             overrides the detector settings.
     """
@@ -364,5 +408,5 @@ def build(
         runtime=runtime,
         onnx_cache=onnx_cache,
     )
-    detector = RapidDetector(load_models(detector=options.pop("detector", None)))
+    detector = RapidDetector(load_models(threads=threads, detector=options.pop("detector", None)))
     return OcrEngine(recognizer, detector, **options)

@@ -1,0 +1,49 @@
+"""docs/benchmarks.md is made from the benchmarks' JSON results, with each one's command."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "benchmarks_doc.py"
+
+
+def _doc_module():
+    spec = importlib.util.spec_from_file_location("benchmarks_doc", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_result_becomes_a_section_with_its_command_and_figures(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "cli_startup.json").write_text(
+        json.dumps(
+            {
+                "benchmark": "cli_startup",
+                "command": "python benchmarks/bench_cli_startup.py --runs 5",
+                "machine": {"cpus": 2, "python": "3.11.7", "when": "2026-12-04 20:00"},
+                "median_seconds": {"help": 0.31234, "neighbours": 0.8},
+                "goals": [{"name": "help", "met": True}],
+            }
+        )
+    )
+    (results / "broken.json").write_text("{not json")
+    out = tmp_path / "benchmarks.md"
+
+    assert _doc_module().main(["--results", str(results), "--out", str(out)]) == 0
+
+    page = out.read_text()
+    assert "Command: `python benchmarks/bench_cli_startup.py --runs 5`" in page
+    assert "| median_seconds.help | 0.3123 |" in page
+    assert "| goals[0].met | True |" in page
+    assert "2026-12-04 20:00" in page
+    assert "`broken.json` could not be read" in page
+
+
+def test_no_results_yet_says_how_to_make_them(tmp_path):
+    out = tmp_path / "benchmarks.md"
+    _doc_module().main(["--results", str(tmp_path), "--out", str(out)])
+    assert "make bench" in out.read_text()

@@ -1,0 +1,48 @@
+"""The "Batch" tab: several images, PDFs or zips in; a table of results and CSV/JSONL downloads out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import gradio as gr
+
+from inksight.ui.web import handlers
+from inksight.ui.web.parts import UPLOADS, guard
+
+if TYPE_CHECKING:
+    from inksight.pipelines.analyze import Pipeline
+
+__all__ = ["build_batch_tab"]
+
+
+def build_batch_tab(pipeline: Pipeline) -> None:
+    """Lay out the tab and wire it: every file gets one row, with a progress bar meanwhile."""
+    with gr.Tab("Batch"):
+        files = gr.File(
+            label="Several images / PDFs, or a zip of them",
+            file_count="multiple",
+            file_types=[".pdf", ".zip", "image"],
+        )
+        button = gr.Button("Analyse all", variant="primary")
+        status = gr.Markdown()
+        table = gr.Dataframe(
+            headers=handlers.BATCH_COLUMNS, label="Results", interactive=False, wrap=True
+        )
+        downloads = gr.File(label="Downloads (CSV and JSONL)", file_count="multiple")
+
+    @guard(lambda message: ([], None, f"⚠️ {message}"))
+    def batch(files, progress=gr.Progress()):  # noqa: B008 - gradio's way to ask for a bar
+        def report(done: int, total: int, name: str) -> None:
+            progress((done, total), desc=f"reading {name}" if name else "done", unit="files")
+
+        outcome = handlers.run_batch(pipeline, files, progress=report, uploads=UPLOADS)
+        return outcome.rows, outcome.downloads or None, outcome.message
+
+    button.click(
+        batch,
+        inputs=files,
+        outputs=[table, downloads, status],
+        api_name="batch",
+        preprocess=False,  # the app checks and reads the files itself
+        concurrency_id="models",
+    )
