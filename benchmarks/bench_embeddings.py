@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> dict:
     from inksight.nlp.vectors.analogy import evaluate_analogies
     from inksight.nlp.vectors.word_vectors import load_keyed_vectors
     from inksight.pipelines.assets import evaluation_file, glove_path
-    from inksight.pipelines.embeddings.sets import SET_NAMES, benchmark, glove_vectors
+    from inksight.pipelines.embeddings.measures import benchmark
+    from inksight.pipelines.embeddings.sets import SET_NAMES, glove_vectors
 
     result: dict = {"restrict_vocab": args.restrict_vocab}
     glove_vectors()  # builds the cached .kv and word2vec text the first time (not timed)

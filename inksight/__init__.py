@@ -74,7 +74,7 @@ def _pipeline(engine: str, model: str | None) -> Pipeline:
 
 @cache
 def _vectors(name: str) -> WordVectors:
-    from inksight.pipelines.embeddings.sources import open_vectors
+    from inksight.pipelines.embeddings.sets import open_vectors
 
     if name == "model":  # like classify(): the default model is trained on first use
         from inksight.pipelines.train.default_model import ensure_default_model

@@ -13,7 +13,7 @@ from typing import Any
 
 from inksight.nlp.errors import NlpError
 from inksight.nlp.vectors.word_vectors import WordVectors
-from inksight.pipelines.embeddings.sources import SET_NAMES, open_vectors, word2vec_ready
+from inksight.pipelines.embeddings.sets import SET_NAMES, open_vectors, word2vec_ready
 from inksight.pipelines.errors import PipelineError
 
 __all__ = ["SET_TITLES", "EmbeddingLab"]
@@ -129,7 +129,7 @@ class EmbeddingLab:
             map_words,
             project_pca,
         )
-        from inksight.pipelines.embeddings.sets import leans_for
+        from inksight.pipelines.embeddings.measures import leans_for
 
         if not 10 <= int(top) <= 5000:
             raise PipelineError(f"the map shows 10 to 5000 words, not {top}.")

@@ -19,17 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from inksight.nlp.plots import NEGATIVE, POSITIVE, ClusterMeasure, PlotResult, cluster_measure
-from inksight.pipelines.embeddings.sets import (
-    SET_NAMES,
+from inksight.pipelines.embeddings.measures import (
     BenchmarkResult,
     CompareRow,
     benchmark_set,
     compare,
-    converted_files,
     leans_for,
-    open_vectors,
     plot_set,
 )
+from inksight.pipelines.embeddings.sets import SET_NAMES, converted_files, open_vectors
 from inksight.pipelines.errors import PipelineError
 
 __all__ = [

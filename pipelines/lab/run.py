@@ -160,7 +160,7 @@ def training_section(metrics: dict) -> Section:
 
 def lab_sets(config: ExperimentConfig, model_dir: Path) -> list[WordVectors]:
     """The model's embeddings, word2vec trained on the same training reviews, and GloVe."""
-    from inksight.pipelines.embeddings.sources import (
+    from inksight.pipelines.embeddings.sets import (
         glove_vectors,
         model_vectors,
         open_vectors,
@@ -332,7 +332,7 @@ class LabRun:
     def pca(self) -> StepResult:
         """Step 4: PCA pictures of the three sets and whether the sentiment words cluster."""
         from inksight.nlp.plots import cluster_measure
-        from inksight.pipelines.embeddings.sets import plot_set
+        from inksight.pipelines.embeddings.measures import plot_set
         from inksight.pipelines.lab.report import cluster_section, pca_section
 
         plots = []
@@ -350,7 +350,7 @@ class LabRun:
 
     def similarity(self) -> StepResult:
         """Step 5: similarities, analogies and nearest neighbours in every set."""
-        from inksight.pipelines.embeddings.sets import compare
+        from inksight.pipelines.embeddings.measures import compare
         from inksight.pipelines.lab.report import STANDARD_WORDS, neighbours_section
 
         neighbours = neighbours_section(compare(STANDARD_WORDS, self.sets))
@@ -360,7 +360,7 @@ class LabRun:
 
     def glove_tests(self) -> StepResult:
         """Step 6: the converted GloVe file and the analogy/similarity benchmark of every set."""
-        from inksight.pipelines.embeddings.sets import BenchmarkResult, benchmark_set
+        from inksight.pipelines.embeddings.measures import BenchmarkResult, benchmark_set
         from inksight.pipelines.lab.report import benchmark_section, reading_section
 
         scores = [benchmark_set(wv) for wv in self.sets]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,14 +95,14 @@ def _predict(
 def train_main(config: TrainConfig) -> dict:
     """Train one model and write its folder; returns the metrics written to ``metrics.json``."""
     started = time.perf_counter()
-    _quiet_lightning()
     pl.seed_everything(config.seed, verbose=False)
     out = Path(config.out) if config.out else default_model_dir()
     preprocess = PreprocessConfig(keep_negations=config.keep_negations)
     tokens, labels = _training_data(config, preprocess)
     vocab, sequences = _encode(config, tokens)
     module, start = _build_module(config, vocab, tokens["train"])
-    best, epochs_run, fit_seconds = _fit(config, module, sequences, labels)
+    with _quiet_lightning():
+        best, epochs_run, fit_seconds = _fit(config, module, sequences, labels)
     module.model.load_state_dict(best.state)
     model = module.model.cpu()
     metrics = {
@@ -131,10 +133,19 @@ def train_main(config: TrainConfig) -> dict:
     return metrics
 
 
-def _quiet_lightning() -> None:
-    # Lightning's start-up notes (GPU/TPU availability, tips) are noise in a CLI.
-    logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*treespec.*", module="pytorch_lightning")
+@contextlib.contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Lightning's start-up notes (GPU/TPU availability, tips) are noise in a CLI; the caller's
+    logging and warning settings are back as they were afterwards (a notebook keeps its own)."""
+    logger = logging.getLogger("pytorch_lightning.utilities.rank_zero")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*treespec.*", module="pytorch_lightning")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _training_data(

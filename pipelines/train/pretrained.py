@@ -151,7 +151,7 @@ def _training_surface_forms(data: str | None, keep_negations: bool) -> dict[str,
 def pretrained_vectors(config: TrainConfig) -> WordVectors:
     """The vectors ``config`` asks for: ``--vectors`` (file or set name), else GloVe 6B 50d or the
     IMDB word2vec set."""
-    from inksight.pipelines.embeddings.sources import glove_vectors, open_vectors, word2vec_vectors
+    from inksight.pipelines.embeddings.sets import glove_vectors, open_vectors, word2vec_vectors
 
     if config.vectors is not None:
         return open_vectors(str(config.vectors))
@@ -166,7 +166,7 @@ def pretrained_vectors(config: TrainConfig) -> WordVectors:
 def word2vec_for_data(data: str, keep_negations: bool) -> WordVectors:
     """Word2vec trained on the user's own training reviews (the cached set is IMDB's)."""
     from inksight.nlp.preprocess import PreprocessConfig
-    from inksight.pipelines.embeddings.sources import Word2VecConfig, train_word2vec
+    from inksight.pipelines.embeddings.sets import Word2VecConfig, train_word2vec
     from inksight.pipelines.train.data import load_splits, tokenized_reviews
 
     tokens = tokenized_reviews(

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from lab_fixtures import tiny_reviews, write_glove, write_model
 
-import inksight.pipelines.embeddings.sources
+import inksight.pipelines.embeddings.sets
 import inksight.pipelines.train.data
 from inksight.nlp.plots import ClusterMeasure
 from inksight.nlp.vectors.analogy import AnalogyEvaluation, AnalogySection, WordPairsEvaluation
-from inksight.pipelines.embeddings.sets import BenchmarkResult, SetBenchmark
+from inksight.pipelines.embeddings.measures import BenchmarkResult, SetBenchmark
 from inksight.pipelines.lab.report import (
     STANDARD_WORDS,
     Section,
@@ -91,7 +91,7 @@ def test_lab_report_on_tiny_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))
     glove = write_glove(tmp_path / "glove.txt")
     monkeypatch.setattr(
-        inksight.pipelines.embeddings.sources, "glove_path", lambda name="glove-6b-50d", **_: glove
+        inksight.pipelines.embeddings.sets, "glove_path", lambda name="glove-6b-50d", **_: glove
     )
     monkeypatch.setattr(
         inksight.pipelines.train.data, "tokenized_split", lambda *a, **k: tiny_reviews()

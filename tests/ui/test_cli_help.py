@@ -86,7 +86,7 @@ def test_help_loads_no_model_library(tmp_path: Path) -> None:
 def test_a_glove_lookup_loads_no_model_library(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], answer: object
 ) -> None:
-    import inksight.pipelines.embeddings.sources as sources
+    import inksight.pipelines.embeddings.sets as sources
 
     # Build the GloVe cache from a tiny file here; the command then opens it like the real one.
     monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path))

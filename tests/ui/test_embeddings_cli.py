@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lab_fixtures import tiny_reviews, write_glove, write_model
 
-import inksight.pipelines.embeddings.sources
+import inksight.pipelines.embeddings.sets
 import inksight.pipelines.train.data
 import inksight.pipelines.train.fit
 import inksight.ui.cli
@@ -20,7 +20,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))
     glove = write_glove(tmp_path / "glove.txt")
     monkeypatch.setattr(
-        inksight.pipelines.embeddings.sources, "glove_path", lambda name="glove-6b-50d", **_: glove
+        inksight.pipelines.embeddings.sets, "glove_path", lambda name="glove-6b-50d", **_: glove
     )
     monkeypatch.setattr(
         inksight.pipelines.train.data, "tokenized_split", lambda *a, **k: tiny_reviews()
@@ -221,7 +221,7 @@ def test_a_vectors_file_is_parsed_once_then_opened_from_the_cache(
 def test_the_model_set_is_never_trained_on_the_side(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from inksight.pipelines.embeddings.sources import open_vectors
+    from inksight.pipelines.embeddings.sets import open_vectors
     from inksight.pipelines.errors import PipelineError
 
     monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path / "home"))

@@ -138,7 +138,7 @@ def _model_dir(args: argparse.Namespace, needed: bool) -> Path | None:
 
 def _open(args: argparse.Namespace, model_dir: Path | None = None) -> WordVectors:
     # Only the opening code: a GloVe lookup must not pay for torch, spaCy or the plots.
-    from inksight.pipelines.embeddings.sources import open_vectors
+    from inksight.pipelines.embeddings.sets import open_vectors
 
     return open_vectors(args.vectors, model_dir or _model_dir(args, args.vectors == "model"))
 
@@ -201,7 +201,7 @@ def _analogy(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from inksight.pipelines.embeddings.sets import plot_set
+    from inksight.pipelines.embeddings.measures import plot_set
 
     model_dir = _model_dir(args, args.vectors == "model" or not args.no_leans)  # or for the leans
     wv = _open(args, model_dir)
@@ -215,7 +215,8 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from inksight.pipelines.embeddings.sets import cluster_measures, compare, open_vectors
+    from inksight.pipelines.embeddings.measures import cluster_measures, compare
+    from inksight.pipelines.embeddings.sets import open_vectors
 
     model_dir = _model_dir(args, "model" in args.sets)
     sets = [open_vectors(name, model_dir) for name in args.sets]
@@ -247,7 +248,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from inksight.pipelines.embeddings.sets import benchmark
+    from inksight.pipelines.embeddings.measures import benchmark
 
     result = benchmark(args.sets, _model_dir(args, "model" in args.sets), args.restrict_vocab)
     if args.json:
