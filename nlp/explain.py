@@ -12,14 +12,26 @@ __all__ = ["word_contributions"]
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 
-def word_contributions(classifier, text: str) -> list[tuple[str, float | None]]:
-    """The whole ``text`` in pieces, each word with its signed contribution (> 0 pushes towards
+def word_contributions(
+    classifier, text: str, max_chars: int | None = None
+) -> list[tuple[str, float | None]]:
+    """``text`` in pieces, each word with its signed contribution (> 0 pushes towards
     positive), scaled to -1..1; spaces, punctuation and words the model ignores get ``None``.
+
+    Only the part the model reads is split (the first ``max_chars`` characters, by default the
+    classifier's own limit): a 10 MB paste would otherwise become millions of pieces. A cut text
+    ends with one piece saying how much was left out.
 
     Args:
         classifier: a ``inksight.nlp.classifier.SentimentClassifier``.
         text: the review as shown to the user.
+        max_chars: characters to split and return (default: what the classifier reads).
     """
+    limit = max_chars or classifier.preprocessor.config.max_chars
+    left_out = len(text) - limit
+    if left_out > 0:
+        pieces = word_contributions(classifier, text[:limit], limit)
+        return [*pieces, (f" … ({left_out:,} more characters, not read)", None)]
     try:
         sentiment = classifier.classify(text, top_k=100_000)
     except NlpError:

@@ -64,6 +64,11 @@ class PipelineConfig:
         default=0.5,
         metadata={"help": "Warn when fewer than this share of the words are known to the model."},
     )
+    max_pages: int | None = field(
+        default=None,
+        metadata={"help": "Read at most this many pages of each PDF or TIFF; the record warns "
+                  "when pages were left out (default: every page; the web app: 20)."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         if self.ocr not in ("auto", "rapidocr", "trocr"):
@@ -77,6 +82,8 @@ class PipelineConfig:
                 raise PipelineError(f"--{name.replace('_', '-')} must be between 0 and 1.")
         if self.threads is not None and self.threads < 1:
             raise PipelineError("--threads must be at least 1.")
+        if self.max_pages is not None and self.max_pages < 1:
+            raise PipelineError("--max-pages must be at least 1.")
         if self.model is not None:
             self.model = Path(self.model)
 
@@ -137,9 +144,12 @@ class Pipeline:
         """
         if path is None and isinstance(image, str | Path):
             path = str(image)
+        from inksight.ocr.reader import read_limits
+
         start = time.perf_counter()
         try:
-            ocr = self.engine.read(image)
+            with read_limits(max_pages=self.config.max_pages):  # the engine's reader obeys them
+                ocr = self.engine.read(image)
         except USER_ERRORS as error:
             seconds = {"ocr": time.perf_counter() - start, "nlp": 0.0}
             return self._result(path, None, "", None, seconds, [], error_sentence(error), start)

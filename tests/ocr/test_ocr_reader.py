@@ -184,3 +184,130 @@ def test_one_bad_tiff_page_does_not_lose_the_others():
     pages, warnings = read_pages_checked(broken)
     assert len(pages) == 1 and np.asarray(pages[0]).mean() > 250
     assert warnings and "page 2" in warnings[0]
+
+
+# --- limits: pages and pixels per document, decided before anything is rendered -------------------
+
+
+def _blank_pdf(pages: int, size: tuple[float, float] = (100, 140)) -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(*size)
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    return out.getvalue()
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[int]:
+    """Counts PDF pages rendered (the costly step a page limit must skip)."""
+    import pypdfium2 as pdfium
+
+    rendered: list[int] = []
+    original = pdfium.PdfPage.render
+
+    def render(page, *args, **kwargs):
+        rendered.append(1)
+        return original(page, *args, **kwargs)
+
+    monkeypatch.setattr(pdfium.PdfPage, "render", render)
+    return rendered
+
+
+def test_a_pdf_over_the_page_limit_gives_its_first_pages_and_says_so(renders):
+    from inksight.ocr.reader import read_pages_checked
+
+    pages, warnings = read_pages_checked(_blank_pdf(7), max_pages=3)
+    read = list(pages)
+
+    assert len(read) == 3 and len(renders) == 3  # pages 4..7 were never rendered
+    assert warnings == [
+        "only the first 3 of 7 pages of the image were read: the limit is 3 pages per document "
+        "(change it with --max-pages)."
+    ]
+
+
+def test_read_limits_reach_a_reader_called_without_them(renders):
+    from inksight.ocr.reader import read_limits, read_pages_checked
+
+    with read_limits(max_pages=2):
+        limited, warnings = read_pages_checked(_blank_pdf(5))  # as an OCR engine calls it
+    unlimited, _ = read_pages_checked(_blank_pdf(5))
+
+    assert len(limited) == 2 and "first 2 of 5" in warnings[0]
+    assert len(unlimited) == 5
+
+
+def test_pages_past_the_pixels_per_document_stop_before_they_are_decoded(renders):
+    from inksight.ocr.reader import read_limits, read_pages_checked
+
+    # 72 pt pages at 200 dpi render 200 x 200 = 40,000 pixels each: two fit in 100,000.
+    with read_limits(max_document_pixels=100_000):
+        pages, warnings = read_pages_checked(_blank_pdf(4, (72, 72)))
+        frames = [Image.new("RGB", (200, 200), "white") for _ in range(4)]
+        tiff = _png_bytes(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+        tiff_pages, tiff_warnings = read_pages_checked(tiff)
+
+    assert len(list(pages)) == 2 and len(renders) == 2
+    assert "first 2 of 4 pages" in warnings[0] and "100,000 pixels per document" in warnings[0]
+    assert len(tiff_pages) == 2 and "100,000 pixels per document" in tiff_warnings[0]
+
+
+def test_a_first_page_over_the_pixels_per_document_is_refused_in_one_sentence():
+    from inksight.ocr.reader import read_limits
+
+    with read_limits(max_document_pixels=1_000), pytest.raises(OcrError) as caught:
+        read_pages(_png_bytes(_ink_image((120, 40))))
+
+    assert "4,800 pixels, more than the 1,000 allowed per document" in str(caught.value)
+    _assert_one_sentence(caught.value)
+
+
+def test_the_first_page_of_a_long_pdf_is_the_only_one_rendered(renders):
+    from inksight.ocr.reader import read_first_page
+
+    page, count = read_first_page(_blank_pdf(50))
+
+    assert count == 50 and len(renders) == 1
+    assert page.mode == "RGB" and page.width > 100
+
+
+def test_pdf_pages_are_rendered_one_at_a_time_as_they_are_read(renders):
+    from inksight.ocr.reader import read_pages_checked
+
+    pages, _ = read_pages_checked(_blank_pdf(6))
+    seen = []
+    for page in pages:
+        seen.append(len(renders))
+        del page
+
+    assert seen == [1, 2, 3, 4, 5, 6]  # each page rendered when reached, not all up front
+
+
+def test_a_time_limit_stops_handing_out_pages_and_says_so(renders):
+    from inksight.ocr.reader import read_limits, read_pages_checked
+
+    with read_limits(max_seconds=0.2):
+        pages, warnings = read_pages_checked(_blank_pdf(30))
+    read = []
+    for page in pages:
+        read.append(page)
+        time.sleep(0.1)  # the OCR of one page
+
+    assert 2 <= len(read) <= 4 and len(renders) == len(read)
+    assert f"only the first {len(read)} of 30 pages" in warnings[-1]
+    assert "0.2 s of reading per document" in warnings[-1]
+
+
+def test_a_poster_sized_pdf_page_renders_at_the_size_the_reader_works_at():
+    from inksight.ocr.reader import read_pages_checked
+
+    huge = _blank_pdf(1, (14_400, 14_400))  # 200 x 200 inches: 120 MP at full size
+    (full,), _ = read_pages_checked(huge)
+    (small,), _ = read_pages_checked(huge, min_side=100)
+
+    assert small.size == (200, 200) and full.width > 10_000
+    assert small.info["scale"] == pytest.approx(small.width / full.width, rel=1e-3)

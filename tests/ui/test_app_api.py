@@ -110,6 +110,46 @@ def test_a_raw_payload_cannot_make_the_app_read_a_server_file(app, tmp_path):
 
     assert REVIEWS[0] not in answers[0] and "was not uploaded to this app" in answers[0]
     assert REVIEWS[0] not in answers[1] and "event: error" in answers[1]  # gradio's own check
+    assert "because it was not uploaded by a user." in answers[1]  # a sentence, not "null"
+
+
+def _raw_call(url: str, api: str, data: list) -> str:
+    call = httpx.post(f"{url}/gradio_api/call/{api}", json={"data": data})
+    event = call.json()["event_id"]
+    return httpx.get(f"{url}/gradio_api/call/{api}/{event}", timeout=60).text
+
+
+def test_a_wrong_input_type_is_refused_with_a_sentence_for_an_api_caller(app):
+    url = app[0].rstrip("/")
+
+    image = _raw_call(url, "analyze_image", [5])
+    files = _raw_call(url, "batch", [7])
+    text = _raw_call(url, "analyze_text", [{"review": "great"}])
+
+    for answer in (image, files):
+        assert "event: error" in answer and '"error": null' not in answer
+    assert "Input should be a valid dictionary" in image and "should be a valid list" in files
+    assert "event: complete" in text and "Traceback" not in text
+
+
+def test_slow_image_requests_do_not_hold_up_typed_text(app, client, tmp_path, monkeypatch):
+    import time
+
+    from gradio_client import handle_file
+
+    _, pipeline = app
+    monkeypatch.setattr(pipeline.engine, "delay", 3.0)  # every image now takes 3 s to read
+    scan = handle_file(write_scan(tmp_path / "r.png", 0))
+    images = [client.submit(scan, api_name="/analyze_image") for _ in range(3)]
+    time.sleep(0.5)  # the image requests are running or queued
+
+    started = time.perf_counter()
+    typed = client.predict("a wonderful film", api_name="/analyze_text")
+    text_seconds = time.perf_counter() - started
+    records = [job.result(timeout=60) for job in images]
+
+    assert typed["sentiment"]["label"] == "positive" and text_seconds < 2.0
+    assert [r["text"] for r in records] == [REVIEWS[0]] * 3
 
 
 def test_word_endpoints(client):
@@ -134,6 +174,25 @@ def test_batch_endpoint_returns_the_table_and_both_downloads(client, tmp_path):
     assert [row[2] for row in table["data"]] == ["positive", "negative"]
     assert sorted(Path(p).name for p in downloads) == ["results.csv", "results.jsonl"]
     assert "2 read" in message
+
+
+def test_a_batch_leaves_no_work_folder_once_its_downloads_are_fetched(app, client, tmp_path):
+    import tempfile
+    import zipfile
+
+    from gradio_client import handle_file
+
+    with zipfile.ZipFile(tmp_path / "z.zip", "w") as archive:
+        archive.write(write_scan(tmp_path / "a.png", 0), "a.png")
+    scratch = set(Path(tempfile.gettempdir()).glob("inksight-batch-*"))
+
+    table, downloads, _ = client.predict(
+        [handle_file(tmp_path / "z.zip"), handle_file(tmp_path / "a.png")], api_name="/batch"
+    )
+
+    assert [row[1] for row in table["data"]] == [REVIEWS[0], REVIEWS[0]]
+    assert all(Path(p).read_text() for p in downloads)  # fetched by the client
+    assert set(Path(tempfile.gettempdir()).glob("inksight-batch-*")) <= scratch
 
 
 def test_uploads_over_the_limit_and_files_outside_the_app_are_refused(app, tmp_path):

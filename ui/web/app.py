@@ -7,6 +7,10 @@ tab's action is a named API endpoint (``analyze_image``, ``analyze_text``, ``nei
 ``similarity``, ``analogy``, ``batch``, plus ``embedding_map``) that returns a JSON-safe answer, so
 the page and ``gradio_client`` get the same thing; a private follow-up step turns that answer into
 the page's pieces. ``launch_demo`` serves it with the size limit and the safe file-access settings.
+
+Requests are bounded (``ui/web/limits.py``): a document is read up to ``MAX_PAGES`` pages unless the
+pipeline's config sets ``max_pages``, and text, image and batch requests wait in separate queues
+(``CONCURRENCY``), so a 300-page PDF never holds up a typed review.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from inksight.ui.web import handlers
+from inksight.ui.web.limits import CONCURRENCY, MAX_PAGES
 from inksight.ui.web.tab_batch import build_batch_tab
 from inksight.ui.web.tab_lab import build_lab_tab
 from inksight.ui.web.tab_map import build_map_tab
@@ -30,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CONCURRENCY", "build_demo", "launch_demo"]
 
-CONCURRENCY = 2  # the machine has 2 cores: more parallel OCR runs only slow each other down
+HELPER_CONCURRENCY = 2  # the quick steps without a queue of their own (word lab, showing a record)
 
 
 def build_demo(
@@ -48,6 +53,10 @@ def build_demo(
     """
     from inksight.pipelines.embeddings.explorer import EmbeddingLab
 
+    config = getattr(pipeline, "config", None)
+    if config is not None and getattr(config, "max_pages", None) is None:
+        config.max_pages = MAX_PAGES  # a visitor's PDF is read up to the app's page limit
+
     if lab is None:
         lab = EmbeddingLab(model_dir=getattr(getattr(pipeline, "config", None), "model", None))
     with gr.Blocks(title="Inksight", analytics_enabled=False) as demo:
@@ -60,7 +69,7 @@ def build_demo(
         build_map_tab(lab)
         build_batch_tab(pipeline)
         build_lab_tab()
-    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.queue(default_concurrency_limit=HELPER_CONCURRENCY)
     return demo
 
 
@@ -87,7 +96,8 @@ def launch_demo(
         allowed_paths=[],  # outputs are copied into gradio's cache; nothing else is served
         prevent_thread_lock=True,
         quiet=quiet,
-        show_error=False,
+        show_error=True,  # gradio's own refusals (a path it will not read) reach the caller as a
+        # sentence; the handlers never raise (``parts.guard``), so no internal error gets there
         footer_links=["api"],
         theme=gr.themes.Soft(),
         ssr_mode=False,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from inksight.ui.web import handlers
+from inksight.ui.web.limits import CONCURRENCY
 
 if TYPE_CHECKING:
     from inksight.pipelines.analyze import Pipeline
@@ -117,7 +118,8 @@ def wire_text(
         inputs=text,
         outputs=record,
         api_name=api_name,
-        concurrency_id="models",
+        concurrency_id="text",
+        concurrency_limit=CONCURRENCY["text"],
         api_visibility="private" if private else "public",
     ).then(show_text_review, inputs=record, outputs=list(shown), api_visibility="private")
 

@@ -1,12 +1,20 @@
-"""The "Batch" tab: several images, PDFs or zips in; a table of results and CSV/JSONL downloads out."""
+"""The "Batch" tab: several images, PDFs or zips in; a table of results and CSV/JSONL downloads out.
+
+The downloads are written straight into gradio's cache (one folder per request), where gradio serves
+them from without another copy; the request's unpacked files are deleted when it ends, so a batch
+leaves no folder of its own behind.
+"""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from inksight.ui.web import handlers
+from inksight.ui.web.limits import CONCURRENCY
 from inksight.ui.web.parts import UPLOADS, guard
 
 if TYPE_CHECKING:
@@ -35,7 +43,10 @@ def build_batch_tab(pipeline: Pipeline) -> None:
         def report(done: int, total: int, name: str) -> None:
             progress((done, total), desc=f"reading {name}" if name else "done", unit="files")
 
-        outcome = handlers.run_batch(pipeline, files, progress=report, uploads=UPLOADS)
+        downloads = Path(UPLOADS) / "inksight-results" / uuid.uuid4().hex
+        outcome = handlers.run_batch(
+            pipeline, files, progress=report, uploads=UPLOADS, downloads_dir=downloads
+        )
         return outcome.rows, outcome.downloads or None, outcome.message
 
     button.click(
@@ -44,5 +55,6 @@ def build_batch_tab(pipeline: Pipeline) -> None:
         outputs=[table, downloads, status],
         api_name="batch",
         preprocess=False,  # the app checks and reads the files itself
-        concurrency_id="models",
+        concurrency_id="batch",
+        concurrency_limit=CONCURRENCY["batch"],
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from inksight.ui.web import handlers
+from inksight.ui.web.limits import CONCURRENCY
 from inksight.ui.web.parts import (
     UPLOADS,
     click_table,
@@ -142,7 +143,8 @@ def _wire_image_read(
         api_name=api_name,
         api_visibility="public" if api_name else "private",
         preprocess=False,  # the app's own reader decodes files: our messages, PDFs accepted
-        concurrency_id="models",
+        concurrency_id="image",
+        concurrency_limit=CONCURRENCY["image"],
     ).then(
         show_image_review,
         inputs=[source, review.record],

@@ -78,7 +78,7 @@ def _neighbours_section(lab: EmbeddingLab) -> None:
     def show_neighbours(found):
         shown, message = handlers.neighbour_tables(found or {}, [n for _, n in SET_CHOICES])
         if found and found.get("error") and "sets" not in found:
-            gr.Warning(found["error"])
+            gr.Warning(handlers.toast_text(found["error"]))
         return [*shown, message]
 
     gr.on(
