@@ -13,6 +13,13 @@ write only capitals. Pass ``ignore_case=False`` for the strict, case-sensitive f
 
 Totals over a set (``ErrorCounts`` added together) are micro averages: total edits over total
 reference length, so a long page weighs more than a short line, as in the usual CER definition.
+
+Detection is scored apart from reading: a written line counts as FOUND when the boxes of the lines
+the engine read cover at least half of its truth box (``line_found``). Matching by overlap rather
+than by text keeps a misread line from counting as missed, and a line split in two, or two lines
+merged, still counts as found. A page with writing on which nothing at all was read is counted
+separately (``empty_pages`` in ``summarize``), because a user sees it as a failure, not an error
+rate.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import mean, median
+
+import numpy as np
 
 __all__ = [
     "ErrorCounts",
@@ -35,7 +44,13 @@ __all__ = [
     "score_text",
     "summarize",
     "summarize_by",
+    "summarize_by_tag",
+    "line_found",
+    "lines_found",
+    "label_agreement",
 ]
+
+Box = Sequence[Sequence[float]]  # corner points [x, y], in order around the box
 
 _TYPOGRAPHIC = str.maketrans(
     {
@@ -148,6 +163,9 @@ class ImageScore:
     truth: str
     text: str
     groups: dict[str, str] = field(default_factory=dict)  # e.g. {"font": "caveat", "kind": "line"}
+    tags: tuple[str, ...] = ()  # effects the image got, e.g. ("ink=pencil", "blur=motion")
+    lines_written: int = 0  # truth lines with a box (0: detection not scored)
+    lines_found: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -159,13 +177,29 @@ class ImageScore:
             "seconds": round(self.seconds, 4),
             "truth": self.truth,
             "text": self.text,
+            **({"effects": list(self.tags)} if self.tags else {}),
+            **(
+                {"lines_written": self.lines_written, "lines_found": self.lines_found}
+                if self.lines_written
+                else {}
+            ),
         }
 
 
 def score_text(
-    image: str, truth: str, text: str, seconds: float, groups: dict[str, str] | None = None
+    image: str,
+    truth: str,
+    text: str,
+    seconds: float,
+    groups: dict[str, str] | None = None,
+    *,
+    tags: Sequence[str] = (),
+    lines: tuple[int, int] = (0, 0),
 ) -> ImageScore:
-    """Score one OCR reading against its truth (case-insensitive and case-sensitive CER, WER)."""
+    """Score one OCR reading against its truth (case-insensitive and case-sensitive CER, WER).
+
+    ``lines`` is (lines written, lines found), from ``lines_found``.
+    """
     return ImageScore(
         image=image,
         chars=char_errors(truth, text),
@@ -175,6 +209,9 @@ def score_text(
         truth=truth,
         text=text,
         groups=dict(groups or {}),
+        tags=tuple(tags),
+        lines_written=lines[0],
+        lines_found=lines[1],
     )
 
 
@@ -183,6 +220,14 @@ def summarize(scores: Sequence[ImageScore]) -> dict:
     if not scores:
         return {"images": 0}
     chars = total(s.chars for s in scores)
+    detection = [s for s in scores if s.lines_written]
+    written = sum(s.lines_written for s in detection)
+    found = {
+        "line_recall": round(sum(s.lines_found for s in detection) / max(1, written), 6),
+        "lines_written": written,
+        # Pages (several lines written) on which the engine read nothing at all.
+        "empty_pages": sum(1 for s in detection if s.lines_written > 1 and not s.text.strip()),
+    }
     return {
         "images": len(scores),
         "cer": round(chars.rate, 6),
@@ -192,6 +237,7 @@ def summarize(scores: Sequence[ImageScore]) -> dict:
         "reference_chars": chars.reference_length,
         "seconds_per_image_median": round(median(s.seconds for s in scores), 4),
         "seconds_per_image_mean": round(mean(s.seconds for s in scores), 4),
+        **(found if detection else {}),
     }
 
 
@@ -201,3 +247,61 @@ def summarize_by(scores: Sequence[ImageScore], group: str) -> dict[str, dict]:
     for score in scores:
         buckets.setdefault(score.groups.get(group, "?"), []).append(score)
     return {name: summarize(buckets[name]) for name in sorted(buckets)}
+
+
+def summarize_by_tag(scores: Sequence[ImageScore]) -> dict[str, dict]:
+    """``summarize`` of the images that got each effect; an image counts under all its tags."""
+    buckets: dict[str, list[ImageScore]] = {}
+    for score in scores:
+        for tag in score.tags:
+            buckets.setdefault(tag, []).append(score)
+    return {name: summarize(buckets[name]) for name in sorted(buckets)}
+
+
+def _inside_any(points: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+    """Which points lie inside at least one convex box (either winding order)."""
+    inside = np.zeros(len(points), dtype=bool)
+    for box in boxes:
+        corners = np.asarray(box, dtype=np.float64)
+        following = np.roll(corners, -1, axis=0)
+        # The sign of each edge's cross product says which side of that edge a point lies on.
+        cross = (following[:, 0] - corners[:, 0])[None] * (points[:, 1:2] - corners[:, 1][None]) - (
+            following[:, 1] - corners[:, 1]
+        )[None] * (points[:, 0:1] - corners[:, 0][None])
+        inside |= (cross >= 0).all(axis=1) | (cross <= 0).all(axis=1)
+    return inside
+
+
+def line_found(truth_box: Box, read_boxes: Sequence[Box], min_cover: float = 0.5) -> bool:
+    """Whether the read boxes cover at least ``min_cover`` of a truth line's box.
+
+    The truth box (four corners, clockwise from top-left) is sampled on a 24 x 6 grid, so a long
+    thin line is weighed along its length.
+    """
+    if not read_boxes:
+        return False
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = (tuple(map(float, p)) for p in truth_box)
+    u, v = np.meshgrid((np.arange(24) + 0.5) / 24, (np.arange(6) + 0.5) / 6)
+    u, v = u.ravel()[:, None], v.ravel()[:, None]
+    top = np.array([x0, y0]) * (1 - u) + np.array([x1, y1]) * u
+    bottom = np.array([x3, y3]) * (1 - u) + np.array([x2, y2]) * u
+    points = top * (1 - v) + bottom * v
+    return float(_inside_any(points, read_boxes).mean()) >= min_cover
+
+
+def lines_found(truth_boxes: Sequence[Box], read_boxes: Sequence[Box]) -> int:
+    """How many truth lines ``line_found`` counts as found among ``read_boxes``."""
+    return sum(line_found(box, read_boxes) for box in truth_boxes)
+
+
+def label_agreement(truth_labels: Sequence[str | None], read_labels: Sequence[str | None]) -> float:
+    """Share of images whose label from the OCR text equals the label from the typed truth.
+
+    A ``None`` on the read side (nothing readable to classify) counts as a disagreement.
+    """
+    if len(truth_labels) != len(read_labels):
+        raise ValueError("label_agreement needs one read label per truth label.")
+    if not truth_labels:
+        return 0.0
+    same = sum(t is not None and t == r for t, r in zip(truth_labels, read_labels, strict=True))
+    return same / len(truth_labels)

@@ -11,11 +11,20 @@ One image is drawn in four steps, each seeded so the same seed gives the same pi
    and a shadow, defocus, noise, a lower resolution and JPEG artefacts. A ``clean`` scan stays flat.
 
 The line boxes go through the same geometry as the pixels, so they are right in the final image.
+
+Two tiers: ``standard`` (the benchmark's original set, unchanged pixel for pixel) and ``hard``
+(``tier="hard"``): looser hands (more slant, baseline wobble, per-glyph jitter), uneven ink
+(ballpoint, felt pen, pencil at low contrast), sticky notes and index cards beside notebook paper,
+and writing small in the image (x-height 12-28 px). A hard ``photo`` puts the sheet on a cluttered
+table as a fraction of the frame, turned up to 15 degrees with keystone, then adds a shadow,
+defocus or motion blur, sensor noise and JPEG quality 60-85. Each hard sample records the effects
+it got (``effects`` in the truth) so errors can be broken down by them.
 ``write_dataset`` renders many images from a list of review texts and writes ``truth.jsonl``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import itertools
@@ -37,11 +46,15 @@ from inksight.ocr.reader import read_image
 __all__ = [
     "BLANKS",
     "EXAMPLE_REVIEWS",
+    "HARD_PAPERS",
+    "INKS",
     "PAPERS",
     "Kind",
     "Style",
     "SynthLine",
     "SynthSample",
+    "TIERS",
+    "Tier",
     "clean_review_text",
     "render_blank",
     "render_text",
@@ -51,6 +64,8 @@ __all__ = [
 
 Kind = Literal["line", "page"]
 Style = Literal["clean", "photo"]
+Tier = Literal["standard", "hard"]
+TIERS: tuple[str, ...] = ("standard", "hard")
 PAPERS = ("white", "cream", "lined", "squared")
 # Images with no writing at all, on which a reader must find nothing.
 BLANKS = (
@@ -107,6 +122,9 @@ class SynthSample:
     kind: Kind
     style: Style
     seed: int
+    tier: Tier = "standard"
+    effects: list[str] = field(default_factory=list)  # e.g. ["ink=pencil", "blur=motion"]
+    x_height: float | None = None  # of the writing in the final image, in pixels (hard tier)
 
     @property
     def text(self) -> str:
@@ -122,6 +140,9 @@ class SynthSample:
             "kind": self.kind,
             "style": self.style,
             "seed": self.seed,
+            "tier": self.tier,
+            "effects": list(self.effects),
+            **({"x_height": round(self.x_height, 1)} if self.x_height is not None else {}),
         }
 
 
@@ -173,6 +194,8 @@ class _Hand:
     spacing: float  # extra gap between letters, in font sizes
     word_gap: float  # space between words, in font sizes
     jitter: float  # scale of per-character randomness
+    wobble: float = 0.0  # baseline wave along a line, in font sizes (hard tier)
+    elastic: float = 0.04  # stroke wobble, in font sizes
 
 
 @functools.lru_cache(maxsize=256)
@@ -261,10 +284,12 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: float
     return cv2.resize(grid.astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
 
 
-def _elastic(mask: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
-    """A gentle wobble of the strokes (about 4% of the font size), as a hand is never a printer."""
+def _elastic(
+    mask: np.ndarray, rng: np.random.Generator, size: int, share: float = 0.04
+) -> np.ndarray:
+    """A gentle wobble of the strokes (``share`` of the font size), as a hand is never a printer."""
     height, width = mask.shape
-    amplitude = 0.04 * size
+    amplitude = share * size
     dx = _smooth_noise(rng, height, width, 0.7 * size) * amplitude
     dy = _smooth_noise(rng, height, width, 0.7 * size) * amplitude
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
@@ -292,13 +317,17 @@ def _render_line(
     strip = np.zeros((top + bottom, width), dtype=np.float32)
     x = float(pad)
     drift = rng.normal(0, 0.03) * hand.size  # the line wanders a little off the rule
+    # A hard hand's baseline waves up and down along the line (drawn only then: the standard
+    # tier's random draws, and so its pixels, stay as they were).
+    phase, period = (rng.uniform(0, 2 * np.pi), rng.uniform(2.5, 6)) if hand.wobble else (0, 1)
     for i, word in enumerate(words):
-        dy = round(drift * i / max(1, len(words) - 1) + rng.normal(0, 0.02) * hand.size)
+        wave = hand.wobble * hand.size * np.sin(phase + 2 * np.pi * i / period)
+        dy = round(drift * i / max(1, len(words) - 1) + rng.normal(0, 0.02) * hand.size + wave)
         x0 = round(x) - word.left
         y0 = top - word.baseline + dy
         _paste_max(strip, word.mask, x0, y0)
         x += word.right - word.left + gap * (1 + rng.normal(0, 0.12 * hand.jitter))
-    strip = _elastic(strip, rng, hand.size)
+    strip = _elastic(strip, rng, hand.size, hand.elastic)
     rows = np.flatnonzero(strip.max(axis=1) > 0.1)
     cols = np.flatnonzero(strip.max(axis=0) > 0.1)
     return strip, top, (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
@@ -508,14 +537,18 @@ _Strip = tuple[tuple[np.ndarray, int, tuple[int, int, int, int]], list[int]]
 
 
 def _lay_out(
-    words: list[_Word], hand: _Hand, kind: Kind, rng: np.random.Generator
+    words: list[_Word],
+    hand: _Hand,
+    kind: Kind,
+    rng: np.random.Generator,
+    widths: tuple[float, float] = (19, 25),
 ) -> tuple[_Layout, list[_Strip]]:
-    """Wrap the words into line strips and size the sheet around them."""
+    """Wrap the words into line strips and size the sheet (``widths`` in font sizes) around them."""
     gap = hand.size * hand.word_gap
     margin = int(hand.size * rng.uniform(0.8, 1.6))
     pitch = int(hand.size * rng.uniform(1.45, 1.8))
     if kind == "page":
-        width = int(hand.size * rng.uniform(19, 25))
+        width = int(hand.size * rng.uniform(*widths))
         # No word may be wider than the writing area, or it would run off the sheet.
         width = max(width, max(w.right - w.left for w in words) + 2 * margin + 2 * hand.size)
         max_width = width - 2 * margin - hand.size * rng.uniform(0, 1.5)
@@ -571,6 +604,255 @@ def _scan_or_photograph(
     return _photograph(sheet, rng, kind)
 
 
+# --- the hard tier ----------------------------------------------------------------------------
+
+INKS = ("ballpoint", "felt-pen", "pencil")
+HARD_PAPERS = ("white", "lined", "squared", "sticky-note", "index-card")
+# Sheet width in font sizes, and height / width, per paper: small notes hold small writing.
+_SHEETS = {
+    "sticky-note": ((13, 17), (0.95, 1.05)),
+    "index-card": ((17, 22), (0.6, 0.66)),
+}
+_NOTEBOOK = ((22, 30), (1.25, 1.45))
+_STICKY = ([252, 236, 128], [250, 190, 205], [200, 240, 170], [180, 220, 245])
+
+
+@functools.lru_cache(maxsize=64)
+def _x_height_ratio(path: str) -> float:
+    """Height of a lower-case x over the font size (script fonts run from about 0.2 to 0.5)."""
+    top = _font(path, 100).getbbox("x", anchor="ls")[1]
+    return max(0.15, -top / 100)
+
+
+def _draw_hard_hand(rng: np.random.Generator, size: int, ink: str) -> _Hand:
+    return _Hand(
+        size=size,
+        slant=rng.uniform(-0.15, 0.45),
+        stroke=max(1, round(size / 35)) if ink == "felt-pen" else 0,
+        spacing=rng.uniform(-0.02, 0.03),
+        word_gap=rng.uniform(0.28, 0.55),
+        jitter=rng.uniform(1.0, 1.8),
+        wobble=rng.uniform(0.02, 0.07),
+        elastic=rng.uniform(0.04, 0.07),
+    )
+
+
+def _hard_paper(layout: _Layout, rng: np.random.Generator, paper: str) -> np.ndarray:
+    """Notebook paper as in the standard tier, or a coloured sticky note, or a ruled index card."""
+    if paper == "sticky-note":
+        sheet = _paper(layout, rng, "white")
+        return sheet * (np.array(_STICKY[int(rng.integers(len(_STICKY)))]) / 250)
+    sheet = _paper(layout, rng, "lined" if paper == "index-card" else paper)
+    if paper == "index-card":  # the red header rule above the first written line
+        y = max(0, layout.baselines[0] - layout.pitch)
+        sheet[y : y + 2] = sheet[y : y + 2] * 0.3 + np.array([220, 90, 100]) * 0.7
+    return sheet
+
+
+def _hard_ink(
+    sheet: np.ndarray, mask: np.ndarray, rng: np.random.Generator, ink: str
+) -> np.ndarray:
+    """Ballpoint (uneven pressure), felt pen (solid, dark) or pencil (grey, grainy, faint)."""
+    if ink == "pencil":
+        colour = np.full(3, rng.uniform(60, 100))
+        grain = cv2.GaussianBlur(rng.random(mask.shape, dtype=np.float32), (0, 0), 0.7)
+        alpha = mask * rng.uniform(0.4, 0.65) * (0.55 + 0.9 * grain)
+    elif ink == "felt-pen":
+        colour = np.array(([20, 20, 25], [25, 40, 120], [20, 80, 50])[int(rng.integers(3))])
+        alpha = np.clip(mask * 1.3, 0, 1) * rng.uniform(0.88, 0.98)
+    else:
+        blue = rng.random() < 0.5
+        colour = np.array([30, 45, 150] if blue else [35, 35, 40]) + rng.normal(0, 10, 3)
+        pressure = 0.78 + 0.18 * _smooth_noise(rng, *mask.shape, 25)
+        alpha = mask * pressure * rng.uniform(0.7, 0.95)
+    alpha = np.clip(alpha, 0, 1)[..., None]
+    return sheet * (1 - alpha) + np.clip(colour, 0, 255).astype(np.float32) * alpha
+
+
+def _cluttered_table(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """A table with things on it (other papers, a book, a mug, a pen) around the sheet."""
+    frame = _table(rng, height, width)
+    for _ in range(int(rng.integers(2, 6))):
+        colour = tuple(float(c) for c in rng.uniform(30, 240, 3))
+        centre = rng.uniform(0, 1, 2) * [width, height]
+        what = rng.integers(3)
+        if what == 0:  # a book or another sheet, turned
+            size = rng.uniform(0.15, 0.45, 2) * min(width, height)
+            rect = ((float(centre[0]), float(centre[1])), tuple(size), float(rng.uniform(0, 180)))
+            cv2.fillPoly(frame, [cv2.boxPoints(rect).astype(np.int32)], colour)
+        elif what == 1:  # a mug from above
+            radius = int(rng.uniform(0.05, 0.1) * min(width, height))
+            cv2.circle(frame, tuple(int(c) for c in centre), radius, colour, -1)
+            cv2.circle(frame, tuple(int(c) for c in centre), radius, (40.0, 40.0, 40.0), 3)
+        else:  # a pen
+            end = centre + rng.uniform(-0.2, 0.2, 2) * [width, height]
+            thickness = max(3, int(0.012 * min(width, height)))
+            cv2.line(frame, tuple(map(int, centre)), tuple(map(int, end)), colour, thickness)
+    return frame
+
+
+def _blur(frame: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Defocus, motion blur (a shaking hand) or only the lens's own softness."""
+    choice = str(rng.choice(["defocus", "motion", "sharp"], p=[0.35, 0.35, 0.3]))
+    if choice == "defocus":
+        return cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.9, 1.5)), choice
+    if choice == "motion":
+        length = int(rng.integers(3, 7))
+        kernel = np.zeros((length, length), np.float32)
+        kernel[length // 2] = 1 / length
+        turn = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), rng.uniform(0, 180), 1)
+        kernel = cv2.warpAffine(kernel, turn, (length, length))
+        return cv2.filter2D(frame, -1, kernel / max(kernel.sum(), 1e-6)), choice
+    return cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.3, 0.6)), choice
+
+
+def _hard_light(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, bool]:
+    """A gradient, a vignette and (often) a hard-edged shadow, as of a phone held over the page."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    u, v = xs / width - 0.5, ys / height - 0.5
+    light = 1 + rng.uniform(-0.35, 0.35) * u + rng.uniform(-0.35, 0.35) * v
+    light -= rng.uniform(0.05, 0.4) * (u**2 + v**2)
+    shadow = bool(rng.random() < 0.7)
+    if shadow:
+        angle = rng.uniform(0, 2 * np.pi)
+        distance = u * np.cos(angle) + v * np.sin(angle) - rng.uniform(-0.2, 0.3)
+        light *= 1 - rng.uniform(0.3, 0.55) / (1 + np.exp(-distance / rng.uniform(0.01, 0.05)))
+    return (light * rng.uniform(0.85, 1.05)).astype(np.float32), shadow
+
+
+def _hard_geometry(
+    rng: np.random.Generator, width: int, height: int, kind: Kind
+) -> tuple[np.ndarray, int, int, list[str]]:
+    """Sheet-to-frame homography with rotation up to 15 degrees and keystone; the frame size."""
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    angle = rng.uniform(-15, 15) if kind == "page" else rng.uniform(-6, 6)
+    keystone = rng.uniform(0, 0.15) if kind == "page" else rng.uniform(0, 0.05)
+    moved = corners.copy()
+    edge = (0, 1) if rng.random() < 0.5 else (3, 2)  # the far edge looks shorter
+    moved[edge[0], 0] += keystone * width / 2
+    moved[edge[1], 0] -= keystone * width / 2
+    theta = np.deg2rad(angle)
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    moved = (moved - corners.mean(axis=0)) @ rotation.T
+    moved += rng.uniform(-0.015, 0.015, moved.shape) * [width, height]
+    moved -= moved.min(axis=0)
+    span_w, span_h = np.ptp(moved[:, 0]), np.ptp(moved[:, 1])
+    effects = [f"rotation {'>' if abs(angle) > 8 else '<='}8deg"]
+    effects += ["keystone"] if keystone > 0.07 else []
+    if kind == "page":  # the sheet takes a fraction of the frame, anywhere in it
+        share = rng.uniform(0.45, 0.8)
+        frame_w, frame_h = int(span_w / share), int(span_h / rng.uniform(0.55, 0.85))
+        moved += [rng.uniform(0, frame_w - span_w), rng.uniform(0, frame_h - span_h)]
+        effects.append(f"sheet {'<' if share < 0.6 else '>='}60% of frame width")
+    else:  # a line photo is cropped around the strip, with some paper around it
+        margin = rng.uniform(0.02, 0.08) * span_w
+        moved += margin
+        frame_w, frame_h = int(span_w + 2 * margin) + 1, int(span_h + 2 * margin) + 1
+    matrix = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
+    return matrix, frame_w, frame_h, effects
+
+
+def _hard_photograph(
+    sheet: np.ndarray, rng: np.random.Generator, kind: Kind, scale: float
+) -> tuple[np.ndarray, np.ndarray, bytes, list[str]]:
+    """The sheet shrunk by ``scale`` and photographed; pixels, matrix, JPEG bytes and effects."""
+    small, shrink = _shrink(sheet, scale)
+    height, width = small.shape[:2]
+    matrix, frame_w, frame_h, effects = _hard_geometry(rng, width, height, kind)
+    warped = cv2.warpPerspective(
+        small, matrix, (frame_w, frame_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    if kind == "page":
+        cover = cv2.warpPerspective(
+            np.ones((height, width), np.float32), matrix, (frame_w, frame_h)
+        )
+        frame = _cluttered_table(rng, frame_h, frame_w)
+        frame = frame * (1 - cover[..., None]) + warped * cover[..., None]
+    else:
+        frame = warped
+    light, shadow = _hard_light(rng, frame_h, frame_w)
+    frame = frame * light[..., None] * rng.uniform(0.9, 1.06, 3).astype(np.float32)
+    frame, blur = _blur(frame.astype(np.float32), rng)
+    noise = rng.uniform(3, 9)
+    frame = np.clip(frame + _grain(rng, frame.shape, noise), 0, 255)
+    quality = int(rng.integers(60, 86))
+    buffer = io.BytesIO()
+    Image.fromarray(frame.astype(np.uint8)).save(buffer, format="JPEG", quality=quality)
+    effects += [f"blur={blur}", "shadow" if shadow else "no shadow"]
+    effects += [
+        f"jpeg {'<70' if quality < 70 else '>=70'}",
+        f"noise {'>6' if noise > 6 else '<=6'}",
+    ]
+    return frame, matrix @ shrink, buffer.getvalue(), effects
+
+
+def _shrink(sheet: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The sheet resized by ``scale`` (area averaging, as a sensor does) and that as a matrix."""
+    height, width = sheet.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(sheet, size, interpolation=cv2.INTER_AREA)
+    return small, np.diag([size[0] / width, size[1] / height, 1.0])
+
+
+def _hard_scan(
+    sheet: np.ndarray, rng: np.random.Generator, scale: float
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A flat scan at a resolution where the writing is small, with a scanner's softness."""
+    small, matrix = _shrink(sheet, scale)
+    small = cv2.GaussianBlur(small, (0, 0), rng.uniform(0.3, 0.6))
+    small = np.clip(small + _grain(rng, small.shape, rng.uniform(1.5, 3)), 0, 255)
+    return small, matrix, ["scan"]
+
+
+def _x_height_bucket(x_height: float) -> str:
+    return (
+        "x-height <16px"
+        if x_height < 16
+        else ("x-height 16-20px" if x_height < 20 else "x-height >=20px")
+    )
+
+
+def _render_hard(
+    text: str, font_name: str, font_path: Path, kind: Kind, style: Style, seed: int
+) -> _Rendered:
+    """One hard sample: choose the x-height first, then size the hand so it lands there."""
+    rng = np.random.default_rng(seed)
+    ink = str(rng.choice(INKS, p=[0.5, 0.25, 0.25]))
+    paper = str(rng.choice(HARD_PAPERS))
+    x_height = rng.uniform(12, 24) if style == "photo" else rng.uniform(14, 28)
+    ratio = _x_height_ratio(str(font_path))
+    # Drawn larger, then shrunk as a camera or scanner does: thin strokes grey out, as in life.
+    # Capped at 90 px so pages of script fonts with a tiny x-height stay quick to draw.
+    size = int(np.clip(round(x_height / (ratio * rng.uniform(0.6, 0.9))), 24, 90))
+    hand = _draw_hard_hand(rng, size, ink)
+    words = [_render_word(w, str(font_path), hand, rng) for w in text.split()]
+    if not words:
+        raise OcrError("There is no text to write: give at least one word.")
+    widths, aspects = _SHEETS.get(paper, _NOTEBOOK)
+    layout, strips = _lay_out(words, hand, kind, rng, widths)
+    if kind == "page":
+        layout = dataclasses.replace(
+            layout, height=max(layout.height, int(layout.width * rng.uniform(*aspects)))
+        )
+    ink_mask, boxes = _place_strips(strips, layout)
+    texts = [" ".join(text.split()[i] for i in line) for _strip, line in strips]
+    sheet = _hard_ink(_hard_paper(layout, rng, paper), ink_mask, rng, ink)
+    scale = x_height / (ratio * size)
+    jpeg = None
+    if style == "clean":
+        pixels, matrix, effects = _hard_scan(sheet, rng, scale)
+    else:
+        pixels, matrix, jpeg, effects = _hard_photograph(sheet, rng, kind, scale)
+    out_h, out_w = pixels.shape[:2]
+    lines = [
+        SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
+    ]
+    effects = [f"ink={ink}", f"paper={paper}", _x_height_bucket(x_height), *effects]
+    image = read_image(jpeg) if jpeg is not None else Image.fromarray(pixels.astype(np.uint8))
+    sample = SynthSample(image, lines, font_name, kind, style, seed, "hard", effects, x_height)
+    return _Rendered(sample, jpeg)
+
+
 def render_blank(kind: str, seed: int = 0) -> Image.Image:
     """An image with no writing: paper (clean or photographed), random noise, or a wall.
 
@@ -610,6 +892,7 @@ def render_text(
     kind: Kind = "page",
     style: Style = "clean",
     seed: int = 0,
+    tier: Tier = "standard",
 ) -> SynthSample:
     """Write ``text`` by hand in one font: on one line (``kind="line"``) or word-wrapped on a page.
 
@@ -620,8 +903,21 @@ def render_text(
         kind: ``"line"`` for a single line, ``"page"`` for a sheet with several lines.
         style: ``"clean"`` scan or ``"photo"`` taken with a phone.
         seed: the same seed gives the same image.
+        tier: ``"standard"`` or ``"hard"`` (see the module docstring).
     """
-    return _render(clean_review_text(text), font_name, font_path, kind, style, seed).sample
+    render = _render_hard if tier == "hard" else _render
+    return render(clean_review_text(text), font_name, font_path, kind, style, seed).sample
+
+
+def _check_dataset_request(fonts: dict, texts: Sequence[str], n: int, tier: str) -> None:
+    if not fonts:
+        raise OcrError("No fonts to write with: install them with scripts/install_fonts.sh.")
+    if not texts:
+        raise OcrError("No review texts to write: give at least one text.")
+    if n < 1:
+        raise OcrError(f"The number of images must be at least 1, not {n}.")
+    if tier not in TIERS:
+        raise OcrError(f"Unknown tier {tier!r}; choose one of {', '.join(TIERS)}.")
 
 
 def write_dataset(
@@ -633,6 +929,7 @@ def write_dataset(
     kinds: Sequence[Kind] = ("line",),
     styles: Sequence[Style] = ("clean",),
     seed: int = 0,
+    tier: Tier = "standard",
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Render ``n`` images of review text into ``out_dir/images`` and write ``out_dir/truth.jsonl``.
@@ -648,17 +945,14 @@ def write_dataset(
         kinds: ``"line"`` and/or ``"page"``.
         styles: ``"clean"`` and/or ``"photo"``.
         seed: seed of the whole set.
+        tier: ``"standard"`` or ``"hard"`` (see the module docstring).
         progress: called with (done, n) after each image.
 
     Returns:
         The truth records, as written to ``truth.jsonl``.
     """
-    if not fonts:
-        raise OcrError("No fonts to write with: install them with scripts/install_fonts.sh.")
-    if not texts:
-        raise OcrError("No review texts to write: give at least one text.")
-    if n < 1:
-        raise OcrError(f"The number of images must be at least 1, not {n}.")
+    _check_dataset_request(fonts, texts, n, tier)
+    render = _render_hard if tier == "hard" else _render
     out_dir = Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
     names = sorted(fonts)
@@ -670,7 +964,7 @@ def write_dataset(
         # Each font meets every kind and style in turn, and neighbouring images differ in both.
         kind, style = combos[(index % len(names) + index // len(names)) % len(combos)]
         text = sample_text(texts, np.random.default_rng(image_seed), kind)
-        rendered = _render(text, font, fonts[font], kind, style, image_seed)
+        rendered = render(text, font, fonts[font], kind, style, image_seed)
         suffix = "jpg" if rendered.jpeg is not None else "png"
         relative = f"images/{index:05d}-{font}-{kind}-{style}.{suffix}"
         if rendered.jpeg is not None:

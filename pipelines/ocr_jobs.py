@@ -13,10 +13,17 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from inksight.ocr.fonts import FONT_SETS, HANDWRITING_FONTS, find_fonts, select_fonts
-from inksight.ocr.metrics import ImageScore, score_text, summarize, summarize_by
+from inksight.ocr.metrics import (
+    ImageScore,
+    lines_found,
+    score_text,
+    summarize,
+    summarize_by,
+    summarize_by_tag,
+)
 from inksight.ocr.synth import write_dataset
 from inksight.pipelines.assets import (
     DEFAULT_TROCR,
@@ -26,6 +33,9 @@ from inksight.pipelines.assets import (
     trocr_model_path,
 )
 from inksight.pipelines.errors import AssetError, PipelineError
+
+if TYPE_CHECKING:
+    from inksight.ocr.language_model import WordLanguageModel
 
 __all__ = [
     "EVAL_FILE",
@@ -38,6 +48,7 @@ __all__ = [
     "finetune_main",
     "load_truth",
     "resolve_fonts",
+    "review_language_model",
     "review_texts",
     "review_vocabulary",
     "score_images",
@@ -68,9 +79,19 @@ class SynthConfig:
     )  # fmt: skip
     fonts: tuple[str, ...] = field(
         default=("all",),
-        metadata={"help": "Font names, or the sets all, tuning, held-out (see ocr/fonts.py)."},
+        metadata={
+            "help": "Font names, or the sets all, tuning, held-out, hard-tuning, hard-held-out "
+            "(see ocr/fonts.py)."
+        },
     )
     seed: int = field(default=0, metadata={"help": "Seed: the same seed writes the same images."})
+    tier: Literal["standard", "hard"] = field(
+        default="standard",
+        metadata={
+            "help": "hard: looser hands, pencil and felt pen, sticky notes, small writing, "
+            "cluttered tilted blurred photos (see ocr/synth.py)."
+        },
+    )
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
@@ -196,7 +217,8 @@ def synth_main(
 
     Args:
         config: what to render.
-        texts: review texts to write (default: the IMDB reviews).
+        texts: review texts to write (default: half the IMDB reviews, ``review_texts()[0::2]``:
+            the other half feeds the reader's word model, which must never see what is scored).
         progress: called with (done, total) after each image.
 
     Returns:
@@ -205,12 +227,13 @@ def synth_main(
     fonts = resolve_fonts(config.fonts)
     records = write_dataset(
         config.out,
-        list(texts) if texts is not None else review_texts(),
+        list(texts) if texts is not None else review_texts()[0::2],
         fonts,
         config.n,
         kinds=config.kinds,
         styles=config.styles,
         seed=config.seed,
+        tier=config.tier,
         progress=progress,
     )
     return {
@@ -221,6 +244,7 @@ def synth_main(
         "kinds": list(config.kinds),
         "styles": list(config.styles),
         "seed": config.seed,
+        "tier": config.tier,
     }
 
 
@@ -261,20 +285,58 @@ def build_ocr_engine(
     """Build an OCR engine, resolving TrOCR weights through ``inksight.pipelines.assets`` first.
 
     ``trocr_options`` (``quantize``, ``runtime``, ...) apply only when TrOCR is the one built.
+    rapidocr reads with ``review_language_model()`` unless ``language_model`` is given (None:
+    greedy decoding).
     """
     from inksight.ocr.engines import build_engine
 
-    if name == "rapidocr":
+    def rapidocr():
+        if "language_model" not in options:
+            options["language_model"] = review_language_model()
         return build_engine("rapidocr", **options)
+
+    if name == "rapidocr":
+        return rapidocr()
     try:
         model_path = trocr_model_path(trocr_model or DEFAULT_TROCR)
     except AssetError:
         if name == "trocr":
             raise
-        return build_engine("rapidocr", **options)
+        return rapidocr()
     # The onnxruntime encoder's graph is kept in the cache, so the next start skips its export.
     trocr_options = {"onnx_cache": cache_dir() / "trocr-onnx", **(trocr_options or {})}
     return build_engine("trocr", trocr_model=model_path, trocr_options=trocr_options, **options)
+
+
+_LM_VERSION = 1  # bump when WordLanguageModel or the texts it is built from change
+
+
+def review_language_model() -> WordLanguageModel:
+    """The word model rapidocr's beam search reads with, built once and cached.
+
+    It counts the IMDB reviews ``review_texts()[1::2]`` plus symspellpy's English list. The OCR
+    benchmarks render ``review_texts()[0::2]``, so no sentence they score is in the model. Without
+    the reviews CSV it is the English list alone.
+    """
+    from inksight.ocr.language_model import WordLanguageModel
+    from inksight.ocr.lexicon import dictionary_path
+
+    try:
+        csv = imdb_csv_path()
+    except AssetError:
+        return WordLanguageModel(english=dictionary_path())
+    stat = csv.stat()
+    path = cache_dir() / f"ocr-words-v{_LM_VERSION}-{stat.st_size}-{int(stat.st_mtime)}.json"
+    if path.is_file():
+        try:
+            return WordLanguageModel.load(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a torn or foreign cache file is rebuilt, not fatal
+    model = WordLanguageModel(review_texts()[1::2], english=dictionary_path())
+    partial = path.with_suffix(".tmp")
+    model.save(partial)
+    partial.replace(path)  # atomic: a reader never sees half a file
+    return model
 
 
 def score_images(
@@ -290,7 +352,8 @@ def score_images(
     Args:
         engine: anything with ``read(path) -> OcrResult``.
         folder: the folder the records' image paths are relative to.
-        records: truth records (``image``, ``text`` and optionally ``font``, ``kind``, ``style``).
+        records: truth records (``image``, ``text`` and optionally ``font``, ``kind``, ``style``,
+            ``tier``, ``effects``, and ``lines`` with boxes, which scores detection too).
         correct: optional text correction applied to the reading (e.g. a lexicon).
         progress: called with (done, total) after each image.
     """
@@ -298,8 +361,22 @@ def score_images(
     for index, record in enumerate(records):
         result = engine.read(Path(folder) / record["image"])
         text = correct(result.text) if correct else result.text
-        groups = {key: str(record[key]) for key in ("font", "kind", "style") if key in record}
-        scores.append(score_text(record["image"], record["text"], text, result.seconds, groups))
+        groups = {
+            key: str(record[key]) for key in ("font", "kind", "style", "tier") if key in record
+        }
+        truth_boxes = [line["box"] for line in record.get("lines", ()) if line.get("box")]
+        found = lines_found(truth_boxes, [line.box for line in result.lines])
+        scores.append(
+            score_text(
+                record["image"],
+                record["text"],
+                text,
+                result.seconds,
+                groups,
+                tags=record.get("effects", ()),
+                lines=(len(truth_boxes), found),
+            )
+        )
         if progress is not None:
             progress(index + 1, len(records))
     return scores
@@ -318,7 +395,8 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
     if config.lexicon:
         from inksight.ocr.lexicon import Lexicon
 
-        correct = Lexicon(review_vocabulary(review_texts())).correct_text
+        # The half of the reviews synthetic sets are never written from, as the word model uses.
+        correct = Lexicon(review_vocabulary(review_texts()[1::2])).correct_text
     scores = score_images(engine, config.dir, records, correct=correct, progress=progress)
     result = {
         "dir": str(config.dir),
@@ -330,6 +408,7 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
         "by_font": summarize_by(scores, "font"),
         "by_kind": summarize_by(scores, "kind"),
         "by_style": summarize_by(scores, "style"),
+        "by_effect": summarize_by_tag(scores),
         "per_image": [score.to_dict() for score in scores],
     }
     out = config.out or config.dir / EVAL_FILE

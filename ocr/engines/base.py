@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -22,6 +23,10 @@ from inksight.ocr.types import Line, OcrResult
 __all__ = ["Detector", "OcrEngine", "Recognizer"]
 
 MIN_SIDE = 8  # pixels; anything smaller cannot hold a legible character
+SMALL_WRITING = 14  # detector pixels; lines lower than this are looked at again, zoomed in
+GOOD_WRITING = 28  # detector pixels; the height the second look brings them to
+WRITING_EVIDENCE = 0.5  # confidence from which an unkept reading still shows writing is there
+MAX_SIDE = 2400  # pixels; the largest the second look lets the detector see (time grows ~ side^2)
 
 
 @runtime_checkable
@@ -36,10 +41,13 @@ class Recognizer(Protocol):
 
 
 class Detector(Protocol):
-    """Finds text boxes on a page."""
+    """Finds text boxes on a page. ``side``: the longest side it shrinks a page to by default."""
 
-    def detect(self, rgb: np.ndarray) -> tuple[np.ndarray, list[float]]:
-        """Return (N, 4, 2) boxes in ``rgb`` pixels and one score per box."""
+    side: int
+
+    def detect(self, rgb: np.ndarray, *, side: int | None = None) -> tuple[np.ndarray, list[float]]:
+        """Return (N, 4, 2) boxes in ``rgb`` pixels and one score per box, looking at the page
+        shrunk to at most ``side`` pixels on its longest side (None: ``self.side``)."""
         ...
 
 
@@ -54,6 +62,8 @@ class OcrEngine:
         low_confidence: Lines under this confidence are kept but flagged.
         flatten: Find a photographed sheet and warp it flat.
         normalise: Even out shadows and uneven light before detection.
+        second_look: Detect again, zoomed in on the ink, when the writing found is small or
+            nothing could be read.
     """
 
     def __init__(
@@ -65,6 +75,7 @@ class OcrEngine:
         low_confidence: float = 0.8,
         flatten: bool = True,
         normalise: bool = True,
+        second_look: bool = True,
     ) -> None:
         self.recognizer = recognizer
         self.detector = detector
@@ -72,6 +83,7 @@ class OcrEngine:
         self.low_confidence = low_confidence
         self.flatten = flatten
         self.normalise = normalise
+        self.second_look = second_look
 
     @property
     def name(self) -> str:
@@ -121,8 +133,47 @@ class OcrEngine:
         prepared = prepare_page(
             np.asarray(_rgb(page)), flatten=self.flatten, normalise=self.normalise
         )
-        boxes, scores = self.detector.detect(prepared.image)
-        return group_lines(boxes, scores), prepared
+        return self._detect_lines(prepared.image), prepared
+
+    def _detect_lines(self, image: np.ndarray) -> list[LineBox]:
+        """Detect at the detector's own size; small writing triggers a second, zoomed look."""
+        lines = group_lines(*self.detector.detect(image))
+        if not hasattr(self.detector, "side"):  # a detector that cannot zoom gets one look
+            return lines
+        base = min(1.0, self.detector.side / max(image.shape[:2]))  # the detector's shrink
+        if self.second_look and _median_height(lines) * base < SMALL_WRITING:
+            return self._look_closer(image, lines)
+        return lines
+
+    def _look_closer(self, image: np.ndarray, lines: list[LineBox]) -> list[LineBox]:
+        """Detect again on the inked part of the page, enlarged so its writing is ~GOOD_WRITING
+        detector pixels high; keep whichever look found more lines.
+
+        Small or faint writing (a sticky note on a desk, a photo from far away) ends up a few
+        pixels high at the detector's size and is missed, whole lines at a time. Blank paper has
+        no ink, so it costs nothing there.
+        """
+        ink = np.argwhere(image.min(axis=2) < 128)  # prepared pages: paper white, ink dark
+        if len(ink) == 0 or not hasattr(self.detector, "side"):
+            return lines
+        (y0, x0), (y1, x1) = ink.min(axis=0), ink.max(axis=0) + 1
+        margin = int(0.03 * max(image.shape[:2])) + 4
+        y0, x0 = max(y0 - margin, 0), max(x0 - margin, 0)
+        y1, x1 = min(y1 + margin, image.shape[0]), min(x1 + margin, image.shape[1])
+        crop = image[y0:y1, x0:x1]
+        longest = max(crop.shape[:2])
+        height = _median_height(lines) or 0.0
+        wanted = longest * GOOD_WRITING / height if height else 2.0 * self.detector.side
+        side = int(min(max(wanted, self.detector.side), MAX_SIDE))
+        if longest < side:  # the detector only ever shrinks: enlarge the crop ourselves
+            zoom = side / longest
+            crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+        else:
+            zoom = 1.0
+        boxes, scores = self.detector.detect(np.ascontiguousarray(crop), side=side)
+        boxes = boxes / zoom + np.array([x0, y0], dtype=np.float64)
+        more = group_lines(boxes, scores)
+        return more if len(more) >= len(lines) else lines
 
     def _read_page(
         self, page: Image.Image, number: int, count: int
@@ -134,17 +185,43 @@ class OcrEngine:
         found, prepared = self.find_lines(page)
         if not found:
             return [], []
+        lines, writing = self._read_found(found, prepared, page, number)
+        if not lines and self.second_look:  # boxes but no words: maybe writing too small to read
+            closer = self._look_closer(prepared.image, [])
+            if closer:
+                lines, more_writing = self._read_found(closer, prepared, page, number)
+                writing = writing or more_writing
+        if not lines and not writing:
+            return [], []  # a table edge or a shadow: the caller says no text was found
+        if not lines:
+            return [], [
+                f"writing was found in {where} but could not be read (too small, faint or "
+                "blurred?); try a closer, sharper photo."
+            ]
+        return lines, []
+
+    def _read_found(
+        self, found: list[LineBox], prepared: PreparedPage, page: Image.Image, number: int
+    ) -> tuple[list[Line], bool]:
+        """Recognise the found lines in one batch; lines the recogniser is unsure of are dropped.
+
+        Returns:
+            The lines kept, and whether anything looked like writing: a box the recogniser read
+            something in, however unsure.
+        """
         crops = [crop_line(prepared.image, line.corners) for line in found]
         readings = self.recognizer.recognize(crops)
-        lines = []
+        lines, writing = [], False
         for line, (text, confidence) in zip(found, readings, strict=True):
             text = " ".join(text.split())
+            # Table edges and shadows read as nothing, or as a letter or two the model doubts.
+            writing = writing or (len(text) >= 2 and confidence >= WRITING_EVIDENCE)
             if not text or confidence < self.min_confidence:
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.
             box = prepared.map_points(line.corners) / page.info.get("scale", 1.0)
             lines.append(self._line(text, confidence, box, page=number))
-        return lines, []
+        return lines, writing
 
     def _line(self, text: str, confidence: float, box: np.ndarray, *, page: int) -> Line:
         return Line(
@@ -154,6 +231,10 @@ class OcrEngine:
             page=page,
             low_confidence=confidence < self.low_confidence,
         )
+
+
+def _median_height(lines: list[LineBox]) -> float:
+    return float(np.median([line.height for line in lines])) if lines else 0.0
 
 
 def _rgb(image: Image.Image | np.ndarray) -> Image.Image | np.ndarray:

@@ -204,3 +204,45 @@ def test_a_rapidocr_laid_out_differently_is_one_sentence_naming_the_version_to_i
     assert "\n" not in message
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     assert f'"{RAPIDOCR_REQUIREMENT}"' in pyproject.read_text()  # the advice is what we install
+
+
+def _faint_small_note(text: str, scale: float) -> Image.Image:
+    """Pale writing a few pixels high on a big, mostly empty photo (a sticky note on a desk)."""
+    line = render_line(text, size=40, ink=(110, 110, 120))
+    line = line.resize((int(line.width * scale), int(line.height * scale)), Image.LANCZOS)
+    page = Image.new("RGB", (1800, 1350), "white")
+    for row in range(4):
+        page.paste(line, (400, 500 + row * int(line.height * 1.2)))
+    return page
+
+
+@pytest.mark.real_assets
+def test_small_faint_writing_is_found_with_the_second_look(engine):
+    page = _faint_small_note(SENTENCE, 0.28)
+    assert len(engine.read(page).lines) >= 3
+    engine.second_look = False
+    try:
+        assert len(engine.read(page).lines) < 3  # what the detector alone misses
+    finally:
+        engine.second_look = True
+
+
+@pytest.mark.real_assets
+@pytest.mark.parametrize("kind", ["white", "white-photo", "squared-photo", "wall", "noise"])
+def test_blank_synthetic_sheets_give_no_lines_and_say_no_text(engine, kind):
+    from inksight.ocr.synth import render_blank
+
+    for seed in range(4):
+        result = engine.read(render_blank(kind, seed=seed))
+        assert result.lines == [] and result.warnings == ["no text was found in the image."]
+
+
+@pytest.mark.real_assets
+def test_writing_that_cannot_be_read_says_so_instead_of_no_text(engine):
+    strict = build_engine("rapidocr", min_confidence=1.01)  # nothing is ever sure enough
+    result = strict.read(render_line(SENTENCE))
+    assert result.lines == []
+    assert result.warnings == [
+        "writing was found in the image but could not be read (too small, faint or blurred?); "
+        "try a closer, sharper photo."
+    ]

@@ -50,3 +50,17 @@ def test_review_vocabulary_keeps_words_seen_often_enough():
     texts = ["A great film.<br />Great acting", "film noir, didn't", "great noir"]
     vocabulary = review_vocabulary(texts, min_count=2)
     assert vocabulary == {"great": 3, "film": 2, "noir": 2}
+
+
+def test_synth_hard_tier_writes_the_effects_each_image_got(tmp_path):
+    texts = [text for text, _label in EXAMPLE_REVIEWS]
+    summary = synth_main(
+        SynthConfig(out=tmp_path, n=2, fonts=(_font(),), seed=3, photo=True, tier="hard"),
+        texts=texts,
+    )
+    records = [json.loads(line) for line in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    assert summary["tier"] == "hard" and len(records) == 2
+    for record in records:
+        assert record["tier"] == "hard"
+        assert any(effect.startswith("blur=") for effect in record["effects"])
+        assert 12 <= record["x_height"] <= 28

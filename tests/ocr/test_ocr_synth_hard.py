@@ -1,0 +1,103 @@
+"""The hard tier of synthetic handwriting: repeatable, boxes hold the ink, writing can be small."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inksight.ocr.fonts import find_fonts, select_fonts
+from inksight.ocr.synth import EXAMPLE_REVIEWS, render_text, write_dataset
+from inksight.pipelines.assets import font_dirs
+
+TEXTS = [text for text, _label in EXAMPLE_REVIEWS]
+
+
+@pytest.fixture(scope="module")
+def script_font() -> tuple[str, Path]:
+    """A connected script font of the hard tier (a print hand, or any font, when missing)."""
+    found = find_fonts(font_dirs())
+    chosen = select_fonts(found, ["dancing-script", "great-vibes", "caveat", "kalam"])
+    if not chosen:
+        chosen = dict(sorted((n, p) for n, p in found.items() if p.suffix == ".ttf")[:1])
+    if not chosen:
+        pytest.skip("no font files found: run scripts/install_fonts.sh")
+    return next(iter(chosen.items()))
+
+
+def _gray(image) -> np.ndarray:
+    return np.asarray(image.convert("L"), dtype=np.float32)
+
+
+def _inside(box: list[list[float]], shape: tuple[int, int], slack: float) -> np.ndarray:
+    """Mask of the pixels inside a convex box grown by ``slack`` pixels."""
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
+    inside = np.ones(shape, dtype=bool)
+    for (x0, y0), (x1, y1) in zip(box, box[1:] + box[:1], strict=True):
+        inside &= (x1 - x0) * (ys - y0) - (y1 - y0) * (xs - x0) >= -slack * np.hypot(
+            x1 - x0, y1 - y0
+        )
+    return inside
+
+
+def test_same_seed_gives_the_same_hard_photo_and_another_seed_does_not(tmp_path, script_font):
+    fonts = dict([script_font])
+    options = {"kinds": ("page",), "styles": ("photo",), "tier": "hard"}
+    first = write_dataset(tmp_path / "a", TEXTS, fonts, 1, seed=8, **options)
+    again = write_dataset(tmp_path / "b", TEXTS, fonts, 1, seed=8, **options)
+    other = write_dataset(tmp_path / "c", TEXTS, fonts, 1, seed=9, **options)
+    assert first == again
+    image = (tmp_path / "a" / first[0]["image"]).read_bytes()
+    assert image == (tmp_path / "b" / again[0]["image"]).read_bytes()
+    assert image != (tmp_path / "c" / other[0]["image"]).read_bytes()
+    # The truth says what was done to the image, so errors can be broken down by it.
+    effects = first[0]["effects"]
+    assert first[0]["tier"] == "hard"
+    assert any(e.startswith("ink=") for e in effects)
+    assert any(e.startswith("blur=") for e in effects)
+
+
+@pytest.mark.parametrize("style", ["clean", "photo"])
+def test_hard_line_boxes_hold_the_ink(script_font, style):
+    font, path = script_font
+    for seed in range(2):
+        sample = render_text(
+            " ".join(TEXTS[:2]), font, path, kind="page", style=style, seed=seed, tier="hard"
+        )
+        gray = _gray(sample.image)
+        covered = np.zeros(gray.shape, dtype=bool)
+        for line in sample.lines:
+            covered |= _inside([list(p) for p in line.box], gray.shape, 3)
+        # The darkest pixels within an x-height of the lines (the sheet's margins are wider than
+        # that, so the table and its clutter stay out): ink, even as pencil under a shadow.
+        near = np.zeros(gray.shape, dtype=bool)
+        for line in sample.lines:
+            near |= _inside([list(p) for p in line.box], gray.shape, 1.2 * sample.x_height)
+        dark = near & (gray <= np.quantile(gray[near], 0.03))
+        assert len(sample.lines) >= 2
+        assert (dark & covered).sum() / dark.sum() > 0.93, (seed, sample.effects)
+
+
+def test_hard_writing_reaches_a_small_x_height(script_font):
+    font, path = script_font
+    heights = []
+    for seed in range(12):
+        sample = render_text(TEXTS[seed % 10], font, path, kind="line", style="photo", seed=seed,
+                             tier="hard")  # fmt: skip
+        box = np.array(sample.lines[0].box)
+        # A line box spans ascenders to descenders: a few x-heights, never a large multiple.
+        box_height = np.linalg.norm(box[3] - box[0])
+        assert 1.5 * sample.x_height < box_height < 9 * sample.x_height
+        heights.append(sample.x_height)
+    assert min(heights) < 14
+    assert max(heights) > 18  # and not always small: a range, as in real photos
+
+
+def test_hard_photos_differ_from_the_standard_tier(script_font):
+    font, path = script_font
+    standard = render_text(TEXTS[0], font, path, kind="page", style="photo", seed=2)
+    hard = render_text(TEXTS[0], font, path, kind="page", style="photo", seed=2, tier="hard")
+    assert standard.text.split() == hard.text.split()  # the same words, wrapped otherwise
+    assert standard.effects == [] and hard.effects
+    assert hard.tier == "hard" and standard.tier == "standard"
