@@ -13,8 +13,10 @@ from inksight.nlp.vocab import Vocab, add_bigrams
 __all__ = [
     "SPLITS",
     "LengthBucketSampler",
+    "ReviewWindows",
     "SequenceDataset",
     "collate_batch",
+    "encode_parts",
     "encode_sequences",
     "stratified_split",
 ]
@@ -63,6 +65,77 @@ def encode_sequences(
         tokens = list(tokens[:max_len])
         out.append(vocab.encode(add_bigrams(tokens) if bigrams else tokens))
     return out
+
+
+def encode_parts(
+    token_lists: Sequence[Sequence[str]], vocab: Vocab, *, max_len: int = 400, bigrams: bool = False
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per review: the ids of its first ``max_len`` tokens and of each adjacent pair (empty
+    without bigrams). Concatenated they equal ``encode_sequences``; kept apart, any window of
+    the review can be cut without tokenizing again."""
+    out = []
+    for tokens in token_lists:
+        tokens = list(tokens[:max_len])
+        pairs = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)] if bigrams else []
+        out.append((vocab.encode(tokens), vocab.encode(pairs)))
+    return out
+
+
+class ReviewWindows(Dataset):
+    """Training reviews served whole and, as extra examples, as random windows of themselves.
+
+    A window of 3-12 tokens looks like a one-sentence review, 12-60 like a paragraph; it keeps
+    its review's label. Training on them teaches the model to decide from a few words, which a
+    model that only ever saw 230-token reviews does badly. Each item after the first
+    ``len(reviews)`` is a fresh random window, so every epoch sees different crops. Token
+    dropout removes each unigram/bigram feature with probability ``token_dropout`` (at least one
+    stays), so no single word can carry a review.
+    """
+
+    def __init__(
+        self,
+        parts: Sequence[tuple[np.ndarray, np.ndarray]],
+        labels: Sequence[int],
+        *,
+        crops_per_review: int = 0,
+        window: tuple[int, int] = (3, 60),
+        token_dropout: float = 0.0,
+        seed: int = 13,
+    ) -> None:
+        if len(parts) != len(labels):
+            raise ValueError("parts and labels differ in length.")
+        self.parts = parts
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.crops = crops_per_review
+        self.window = window
+        self.token_dropout = token_dropout
+        self.rng = np.random.default_rng(seed)
+        whole = [len(u) + len(b) for u, b in parts]
+        # Crops are bucketed by their typical length; the sampler needs lengths up front.
+        typical = int(np.sqrt(window[0] * window[1]))
+        cropped = [min(n, 2 * typical) for n in whole]
+        self.lengths = whole + cropped * crops_per_review
+
+    def __len__(self) -> int:
+        return len(self.parts) * (1 + self.crops)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+        review = index % len(self.parts)
+        unigrams, pairs = self.parts[review]
+        if index >= len(self.parts) and len(unigrams) > self.window[0]:
+            low, high = self.window
+            # Log-uniform length: as many sentence-sized windows as paragraph-sized ones.
+            size = int(np.exp(self.rng.uniform(np.log(low), np.log(high + 1))))
+            size = min(max(size, 1), len(unigrams))
+            start = int(self.rng.integers(0, len(unigrams) - size + 1))
+            unigrams = unigrams[start : start + size]
+            pairs = pairs[start : start + size - 1] if len(pairs) else pairs
+        ids = np.concatenate([unigrams, pairs])
+        if self.token_dropout > 0 and len(ids) > 1:
+            keep = self.rng.random(len(ids)) >= self.token_dropout
+            keep[self.rng.integers(len(ids))] = True
+            ids = ids[keep]
+        return ids, int(self.labels[review])
 
 
 class SequenceDataset(Dataset):

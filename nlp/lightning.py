@@ -8,7 +8,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from inksight.nlp.data import LengthBucketSampler, SequenceDataset, collate_batch
 from inksight.nlp.model import EmbeddingClassifier, ModelConfig
@@ -26,6 +26,8 @@ class SentimentModule(pl.LightningModule):
         weight_decay: float = 0.0,
         freeze_embeddings: bool = False,
         trainable_rows: Sequence[int] | None = None,
+        label_smoothing: float = 0.0,
+        max_norm: float | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["trainable_rows"])
@@ -43,6 +45,9 @@ class SentimentModule(pl.LightningModule):
         # whole (vocabulary x dim) matrix, which is what makes a large bigram vocabulary cheap.
         self.sparse = self._row_mask is None and weight_decay == 0.0 and not freeze_embeddings
         self.model.embedding.sparse = self.sparse
+        # Rows are renormalised when looked up in training; the caller sets it back to None
+        # before saving, so a saved model never rewrites its own weights at prediction time.
+        self.model.embedding.max_norm = max_norm
         self.automatic_optimization = not self.sparse
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
@@ -50,7 +55,8 @@ class SentimentModule(pl.LightningModule):
 
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
         logits = self.model(batch["ids"])
-        loss = F.cross_entropy(logits, batch["labels"])
+        smoothing = self.hparams.label_smoothing if stage == "train" else 0.0
+        loss = F.cross_entropy(logits, batch["labels"], label_smoothing=smoothing)
         acc = (logits.argmax(dim=-1) == batch["labels"]).float().mean()
         on_step = stage == "train"
         size = len(batch["labels"])
@@ -88,22 +94,29 @@ class SentimentModule(pl.LightningModule):
 
 
 class SentimentDataModule(pl.LightningDataModule):
-    """Holds the three encoded splits and serves shuffled (train) or ordered (val/test) batches."""
+    """Holds the encoded splits and serves shuffled (train) or ordered (val/test) batches.
+
+    A split is ``(sequences, labels)`` or a ready dataset with a ``lengths`` list (the training
+    windows of ``ReviewWindows``).
+    """
 
     def __init__(
         self,
-        splits: dict[str, tuple[Sequence[np.ndarray], Sequence[int]]],
+        splits: dict[str, tuple[Sequence[np.ndarray], Sequence[int]] | Dataset],
         batch_size: int = 64,
         seed: int = 13,
     ) -> None:
         super().__init__()
-        self.datasets = {name: SequenceDataset(*data) for name, data in splits.items()}
+        self.datasets = {
+            name: data if isinstance(data, Dataset) else SequenceDataset(*data)
+            for name, data in splits.items()
+        }
         self.batch_size = batch_size
         self.seed = seed
 
     def _loader(self, name: str, shuffle: bool) -> DataLoader:
         dataset = self.datasets[name]
-        lengths = [len(seq) for seq in dataset.sequences]
+        lengths = getattr(dataset, "lengths", None) or [len(seq) for seq in dataset.sequences]
         sampler = LengthBucketSampler(lengths, self.batch_size, shuffle=shuffle, seed=self.seed)
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_batch)
 

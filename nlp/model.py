@@ -25,6 +25,9 @@ class ModelConfig:
         default="max", metadata={"help": "How token vectors become one review vector."}
     )
     dropout: float = field(default=0.3, metadata={"help": "Dropout before the Linear layer."})
+    embed_dropout: float = field(
+        default=0.0, metadata={"help": "Dropout on the token vectors before pooling (training)."}
+    )
     init_std: float = field(
         default=0.01,
         metadata={"help": "Std of the Embedding init; PyTorch's N(0,1) default trains badly here."},
@@ -36,8 +39,8 @@ class ModelConfig:
             raise NlpError("vocab_size must be >= 3 and embed_dim >= 1.")
         if self.pooling not in ("max", "mean", "max+mean"):
             raise NlpError(f"pooling must be max, mean or max+mean, not {self.pooling!r}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise NlpError("dropout must be in [0, 1).")
+        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.embed_dropout < 1.0):
+            raise NlpError("dropout and embed_dropout must be in [0, 1).")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,13 +57,14 @@ class EmbeddingClassifier(nn.Module):
         with torch.no_grad():
             self.embedding.weight[0].zero_()
         self.dropout = nn.Dropout(config.dropout)
+        self.embed_dropout = nn.Dropout(config.embed_dropout)
         width = config.embed_dim * (2 if config.pooling == "max+mean" else 1)
         self.classifier = nn.Linear(width, config.num_classes)
 
     def pool(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Pooled review vectors [B, width] and, for max pooling, the winning position per dim."""
         mask = ids.ne(0).unsqueeze(-1)  # [B, T, 1]
-        vectors = self.embedding(ids)  # [B, T, D]
+        vectors = self.embed_dropout(self.embedding(ids))  # [B, T, D]; identity in eval mode
         parts, winners = [], None
         if self.config.pooling in ("max", "max+mean"):
             masked = vectors.masked_fill(~mask, float("-inf"))

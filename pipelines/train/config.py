@@ -42,6 +42,31 @@ class TrainConfig:
     )
     dropout: float = field(default=0.3, metadata={"help": "Dropout before the Linear layer."})
     init_std: float = field(default=0.01, metadata={"help": "Std of the random Embedding init."})
+    embed_dropout: float = field(
+        default=0.0, metadata={"help": "Dropout on the token vectors before pooling."}
+    )
+    crops_per_review: int = field(
+        default=0,
+        metadata={"help": "Extra training examples per review and epoch: random windows of it "
+                  "(sentence- to paragraph-length), so the model learns from short text."},
+    )  # fmt: skip
+    crop_min: int = field(default=3, metadata={"help": "Fewest tokens in a training window."})
+    crop_max: int = field(default=60, metadata={"help": "Most tokens in a training window."})
+    token_dropout: float = field(
+        default=0.0, metadata={"help": "Drop each training token/bigram with this probability."}
+    )
+    label_smoothing: float = field(default=0.0, metadata={"help": "Label smoothing of the loss."})
+    max_norm: float | None = field(
+        default=None,
+        metadata={
+            "help": "Renormalise Embedding rows longer than this in training (default: off)."
+        },
+    )
+    average_last: int = field(
+        default=1,
+        metadata={"help": "Keep the mean weights of the best epoch and the ones just before it "
+                  "(checkpoint averaging; 1 keeps the best epoch alone)."},
+    )  # fmt: skip
     min_freq: int = field(default=2, metadata={"help": "Drop tokens seen fewer times in training."})
     max_vocab: int = field(
         default=200_000, metadata={"help": "Largest vocabulary (with <pad>, <unk>)."}
@@ -81,21 +106,36 @@ class TrainConfig:
             "help": "With --freeze, still train the rows of words that had no pretrained vector."
         },
     )
+    start_from: str | None = field(
+        default=None,
+        metadata={"help": "Continue training a model: 'default' or a model folder (default: "
+                  "start from scratch). Its vocabulary, preprocessing and architecture are kept; "
+                  "words new in --data (seen --min-freq times) get new, small rows."},
+    )  # fmt: skip
     test: bool = field(
         default=True, metadata={"help": "Score the best checkpoint on the test split."}
     )
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "embed_dim", "min_freq", "max_len"):
+        for name in ("epochs", "batch_size", "embed_dim", "min_freq", "max_len", "average_last"):
             if getattr(self, name) < 1:
                 raise PipelineError(f"--{name.replace('_', '-')} must be at least 1.")
         if self.max_vocab < 3:
             raise PipelineError("--max-vocab must be at least 3.")
         if self.lr <= 0:
             raise PipelineError("--lr must be positive.")
-        if not 0 <= self.dropout < 1:
-            raise PipelineError("--dropout must be in [0, 1).")
+        for name in ("dropout", "embed_dropout", "token_dropout", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                raise PipelineError(f"--{name.replace('_', '-')} must be in [0, 1).")
+        if self.crops_per_review < 0 or not 1 <= self.crop_min <= self.crop_max:
+            raise PipelineError(
+                "--crops-per-review must be >= 0 and 1 <= --crop-min <= --crop-max."
+            )
+        if self.max_norm is not None and self.max_norm <= 0:
+            raise PipelineError("--max-norm must be positive.")
+        if self.start_from and self.embeddings != "scratch":
+            raise PipelineError("--start-from keeps the model's own Embedding; drop --embeddings.")
         if self.train_size is not None and self.train_size < 2:
             raise PipelineError("--train-size must be at least 2.")
         if self.embeddings == "scratch" and (self.freeze or self.vectors):

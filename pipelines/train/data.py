@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,17 @@ from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
 from inksight.pipelines.assets import cache_dir, imdb_csv_path
 from inksight.pipelines.errors import PipelineError
 
-__all__ = ["load_reviews", "load_splits", "tokenized_reviews", "tokenized_split", "SPLIT_SEED"]
+__all__ = [
+    "SPLIT_SEED",
+    "first_sentences",
+    "load_reviews",
+    "load_rotten_tomatoes",
+    "load_splits",
+    "random_sentences",
+    "sentences",
+    "tokenized_reviews",
+    "tokenized_split",
+]
 
 SPLIT_SEED = 13
 _POSITIVE = {"1", "pos", "positive", "true", "yes"}
@@ -40,6 +51,43 @@ def load_reviews(data: str | Path | None = None) -> pd.DataFrame:
     if path.is_dir():
         return _load_aclimdb(path)
     return _normalise(_read_table(path), path)
+
+
+def load_rotten_tomatoes() -> pd.DataFrame:
+    """The 8,530 one-sentence Rotten Tomatoes rows shipped next to the IMDB reviews.
+
+    An external test set only: nothing trains on them, chooses settings with them or builds a
+    vocabulary from them; the benchmark reads them to see how the model travels to short text.
+    """
+    frame = pd.read_csv(imdb_csv_path())
+    frame = frame[frame["source"] == "rotten_tomatoes"].reset_index(drop=True)
+    return frame[["text", "label"]].astype({"label": int})
+
+
+# A sentence ends at . ! ? followed by space, or at an HTML line break (IMDB's paragraphs).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|<br\s*/?>", re.IGNORECASE)
+
+
+def sentences(text: str, min_words: int = 3) -> list[str]:
+    """The review's sentences with at least ``min_words`` words (the whole text if none has)."""
+    found = [part.strip() for part in _SENTENCE_END.split(text)]
+    found = [part for part in found if len(part.split()) >= min_words]
+    return found or [text.strip()]
+
+
+def first_sentences(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each review cut to its first sentence, labels kept: a legal stand-in for short reviews."""
+    return frame.assign(text=[sentences(t)[0] for t in frame["text"]])
+
+
+def random_sentences(frame: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
+    """Each review cut to one of its sentences, drawn at random (same seed, same sentences)."""
+    rng = np.random.default_rng(seed)
+    picked = []
+    for text in frame["text"]:
+        options = sentences(text)
+        picked.append(options[int(rng.integers(len(options)))])
+    return frame.assign(text=picked)
 
 
 def _read_table(path: Path) -> pd.DataFrame:

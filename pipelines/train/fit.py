@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
+import resource
 import time
 import warnings
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,8 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from inksight.nlp.classifier import LABELS, load_classifier, save_classifier
-from inksight.nlp.data import collate_batch, encode_sequences
+from inksight.nlp.classifier import LABELS, SentimentClassifier, load_classifier, save_classifier
+from inksight.nlp.data import ReviewWindows, collate_batch, encode_parts, encode_sequences
 from inksight.nlp.lightning import SentimentDataModule, SentimentModule
 from inksight.nlp.model import ModelConfig
 from inksight.nlp.preprocess import PreprocessConfig
@@ -30,24 +31,43 @@ from inksight.pipelines.train.data import load_splits, tokenized_reviews
 if TYPE_CHECKING:
     from inksight.pipelines.train.pretrained import InitialEmbeddings
 
-__all__ = ["train_main", "evaluate_model", "classification_metrics", "subsample"]
+__all__ = [
+    "train_main",
+    "evaluate_model",
+    "evaluate_texts",
+    "classification_metrics",
+    "expected_calibration_error",
+    "subsample",
+]
 
 
 class _KeepBestWeights(pl.Callback):
-    """Holds the weights of the best validation epoch in memory (no pickled .ckpt files)."""
+    """Holds the weights of the best validation epoch in memory (no pickled .ckpt files).
 
-    def __init__(self) -> None:
-        self.best_acc = -1.0
+    "Best" is the highest ``val/acc``, or with ``monitor="val/loss"`` the lowest validation loss
+    (steadier on the few dozen validation reviews of a user's own data). With ``average`` > 1
+    the kept weights are the mean of the best epoch and the ``average - 1`` epochs before it
+    (checkpoint averaging). ``start`` is the (score, weights) a continued model begins with:
+    training must beat it, or the starting weights are kept.
+    """
+
+    def __init__(
+        self, average: int = 1, start: tuple[float, dict] | None = None, monitor: str = "val/acc"
+    ) -> None:
+        self.monitor, self.sign = monitor, (-1.0 if monitor.endswith("loss") else 1.0)
+        self.best, self.state = (self.sign * start[0], start[1]) if start else (-np.inf, None)
         self.best_epoch = -1
-        self.state: dict | None = None
+        self.recent: deque[dict] = deque(maxlen=average)
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         if trainer.sanity_checking:
             return
-        acc = float(trainer.callback_metrics["val/acc"])
-        if acc > self.best_acc:
-            self.best_acc, self.best_epoch = acc, trainer.current_epoch
-            self.state = copy.deepcopy(module.model.state_dict())
+        state = {k: v.detach().clone() for k, v in module.model.state_dict().items()}
+        self.recent.append(state)
+        score = self.sign * float(trainer.callback_metrics[self.monitor])
+        if score > self.best:
+            self.best, self.best_epoch = score, trainer.current_epoch
+            self.state = {k: torch.stack([s[k] for s in self.recent]).mean(0) for k in state}
 
 
 def subsample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
@@ -63,8 +83,28 @@ def subsample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(chosen))[:size]
 
 
-def classification_metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
-    """Accuracy, F1 of the positive class and the confusion matrix (rows: true neg/pos)."""
+def expected_calibration_error(labels: np.ndarray, p_positive: np.ndarray, bins: int = 15) -> float:
+    """Mean gap between confidence and accuracy over equal-width confidence bins, weighted by
+    how many predictions fall in each (0 = the stated probabilities are honest)."""
+    labels, p_positive = np.asarray(labels), np.asarray(p_positive, dtype=float)
+    if len(labels) == 0:
+        return 0.0
+    confidence = np.maximum(p_positive, 1 - p_positive)
+    correct = (p_positive >= 0.5).astype(int) == labels
+    which = np.minimum(((confidence - 0.5) * 2 * bins).astype(int), bins - 1)
+    gap = sum(
+        abs(correct[which == b].mean() - confidence[which == b].mean()) * (which == b).sum()
+        for b in range(bins)
+        if (which == b).any()
+    )
+    return round(float(gap / len(labels)), 4)
+
+
+def classification_metrics(
+    labels: np.ndarray, predicted: np.ndarray, p_positive: np.ndarray | None = None
+) -> dict:
+    """Accuracy, F1 of the positive class, the confusion matrix (rows: true neg/pos) and, given
+    the probabilities, the expected calibration error."""
     labels, predicted = np.asarray(labels), np.asarray(predicted)
     tp = int(((predicted == 1) & (labels == 1)).sum())
     fp = int(((predicted == 1) & (labels == 0)).sum())
@@ -76,61 +116,120 @@ def classification_metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
         "f1": round(f1, 4),
         "confusion_matrix": {"labels": list(LABELS), "matrix": [[tn, fp], [fn, tp]]},
         "n": int(len(labels)),
+        **(
+            {"ece": expected_calibration_error(labels, p_positive)}
+            if p_positive is not None
+            else {}
+        ),
     }
+
+
+def _scores(labels: np.ndarray, p_positive: np.ndarray) -> dict:
+    return classification_metrics(labels, (p_positive >= 0.5).astype(int), p_positive)
 
 
 @torch.inference_mode()
 def _predict(
-    model: torch.nn.Module, sequences: list[np.ndarray], batch_size: int = 256
+    model: torch.nn.Module, sequences: Sequence[np.ndarray], batch_size: int = 256
 ) -> np.ndarray:
+    """The probability of 'positive' for each sequence."""
     model.eval()
     out = []
     for start in range(0, len(sequences), batch_size):
         chunk = sequences[start : start + batch_size]
         batch = collate_batch([(seq, 0) for seq in chunk])
-        out.append(model(batch["ids"]).argmax(dim=-1).numpy())
-    return np.concatenate(out) if out else np.zeros(0, dtype=int)
+        out.append(torch.softmax(model(batch["ids"]), dim=-1)[:, 1].numpy())
+    return np.concatenate(out) if out else np.zeros(0, dtype=float)
 
 
 def train_main(config: TrainConfig) -> dict:
     """Train one model and write its folder; returns the metrics written to ``metrics.json``."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     pl.seed_everything(config.seed, verbose=False)
-    out = Path(config.out) if config.out else default_model_dir()
-    preprocess = PreprocessConfig(keep_negations=config.keep_negations)
+    out = _output_folder(config)
+    base = _starting_model(config)
+    if base is not None:  # a continued model keeps how its tokens are made
+        config = replace(config, max_len=base.max_len, bigrams=base.bigrams)
+        preprocess = base.preprocessor.config
+    else:
+        preprocess = PreprocessConfig(keep_negations=config.keep_negations)
     tokens, labels = _training_data(config, preprocess)
-    vocab, sequences = _encode(config, tokens)
-    module, start = _build_module(config, vocab, tokens["train"])
+    vocab = _vocabulary(config, tokens["train"], base)
+    encode = {"vocab": vocab, "max_len": config.max_len, "bigrams": config.bigrams}
+    parts = encode_parts(tokens["train"], **encode)
+    sequences = {name: encode_sequences(tokens[name], **encode) for name in ("val", "test")}
+    module, start = _build_module(config, vocab, tokens["train"], base)
     with _quiet_lightning():
-        best, epochs_run, fit_seconds = _fit(config, module, sequences, labels)
-    module.model.load_state_dict(best.state)
+        best, epochs_run, fit_seconds = _fit(config, module, parts, sequences, labels)
     model = module.model.cpu()
+    model.load_state_dict(best.state)
+    model.embedding.max_norm = None
     metrics = {
-        "val": classification_metrics(labels["val"], _predict(model, sequences["val"])),
-        "best_epoch": best.best_epoch + 1,
+        "val": _scores(labels["val"], _predict(model, sequences["val"])),
+        "best_epoch": best.best_epoch + 1,  # 0: the starting model was never beaten
         "epochs_run": epochs_run,
         "train_seconds": round(fit_seconds, 2),
         "total_seconds": None,
         "train_reviews": int(len(labels["train"])),
         "vocab_size": len(vocab),
+        "new_words": len(vocab) - len(base.vocab) if base else None,
+        "model_dir": str(out),
         "trainable_parameters": _trainable_parameters(config, model, start),
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
     }
     if config.test and len(labels["test"]):
-        metrics["test"] = classification_metrics(labels["test"], _predict(model, sequences["test"]))
+        metrics["test"] = _scores(labels["test"], _predict(model, sequences["test"]))
     metrics["total_seconds"] = round(time.perf_counter() - started, 2)
+    metrics["cpu_seconds"] = round(_cpu_seconds() - cpu_started, 2)
     info = {"embeddings": start.describe() if start else {"init": "scratch", "frozen": False}}
+    if base is not None:
+        info = {**base.info, "started_from": str(config.start_from)}
     save_classifier(
-        out,
-        model,
-        vocab,
-        preprocess,
-        max_len=config.max_len,
-        bigrams=config.bigrams,
-        info=info,
-        metrics=metrics,
-    )
+        out, model, vocab, preprocess, max_len=config.max_len, bigrams=config.bigrams,
+        info=info, metrics=metrics,
+    )  # fmt: skip
     return metrics
+
+
+def _output_folder(config: TrainConfig) -> Path:
+    """``--out``; else the default model, or for a continued model a folder of its own in the
+    cache (continuing never overwrites the default model unless ``--out`` says so)."""
+    if config.out:
+        return Path(config.out)
+    if not config.start_from:
+        return default_model_dir()
+    source = "default" if config.start_from == "default" else Path(config.start_from).name
+    data = Path(config.data).stem if config.data else "imdb"
+    return default_model_dir().parent / f"{source}+{data}"
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished workers (tokenization forks two)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _starting_model(config: TrainConfig) -> SentimentClassifier | None:
+    """The model ``--start-from`` names: ``default`` or a folder. Training never trains a second
+    model as a side effect: the command line makes sure the default model exists first.
+
+    Raises:
+        PipelineError: ``default`` is asked for and there is no default model yet.
+    """
+    if not config.start_from:
+        return None
+    if config.start_from == "default":
+        folder = default_model_dir()
+        if not (folder / "model.safetensors").is_file():
+            raise PipelineError(
+                f"there is no default model in {folder} yet; train it once with `inksight train` "
+                "or continue from a model folder."
+            )
+        return load_classifier(folder)
+    return load_classifier(Path(config.start_from).expanduser())
 
 
 @contextlib.contextmanager
@@ -173,63 +272,90 @@ def _training_data(
     return tokens, labels
 
 
-def _encode(
-    config: TrainConfig, tokens: dict[str, list[list[str]]]
-) -> tuple[Vocab, dict[str, list[np.ndarray]]]:
-    """The vocabulary of the training split (with bigrams if asked) and every split as ids."""
+def _vocabulary(
+    config: TrainConfig, train_tokens: list[list[str]], base: SentimentClassifier | None
+) -> Vocab:
+    """The training split's vocabulary (with bigrams if asked); a continued model keeps its
+    own vocabulary whole and appends the words it lacks (``--max-vocab`` does not cut it)."""
     features = (lambda t: add_bigrams(t[: config.max_len])) if config.bigrams else (lambda t: t)
+    size = config.max_vocab if base is None else 1 << 30
     vocab = Vocab.build(
-        (features(t) for t in tokens["train"]), min_freq=config.min_freq, max_size=config.max_vocab
+        (features(t) for t in train_tokens), min_freq=config.min_freq, max_size=size
     )
-    sequences = {
-        name: encode_sequences(toks, vocab, max_len=config.max_len, bigrams=config.bigrams)
-        for name, toks in tokens.items()
-    }
-    return vocab, sequences
+    if base is None:
+        return vocab
+    new = [token for token in vocab.itos[2:] if token not in base.vocab]
+    return Vocab([*base.vocab.itos, *new], {**base.vocab.freqs, **{t: vocab.freqs[t] for t in new}})
 
 
 def _build_module(
-    config: TrainConfig, vocab: Vocab, train_tokens: list[list[str]]
+    config: TrainConfig,
+    vocab: Vocab,
+    train_tokens: list[list[str]],
+    base: SentimentClassifier | None = None,
 ) -> tuple[SentimentModule, InitialEmbeddings | None]:
-    """The LightningModule, its Embedding started from pretrained vectors when asked."""
+    """The LightningModule, its Embedding started from pretrained vectors or from ``base``."""
     start = None
     if config.embeddings != "scratch":
         from inksight.pipelines.train.pretrained import initial_embeddings
 
         start = initial_embeddings(config, vocab, train_tokens)
-    model_config = ModelConfig(
-        vocab_size=len(vocab),
-        embed_dim=start.dim if start else config.embed_dim,
-        pooling=config.pooling,
-        dropout=config.dropout,
-        init_std=config.init_std,
-    )
+    if base is not None:  # the architecture belongs to the model being continued
+        model_config = ModelConfig(**{**base.model.config.to_dict(), "vocab_size": len(vocab)})
+    else:
+        model_config = ModelConfig(
+            vocab_size=len(vocab),
+            embed_dim=start.dim if start else config.embed_dim,
+            pooling=config.pooling,
+            dropout=config.dropout,
+            embed_dropout=config.embed_dropout,
+            init_std=config.init_std,
+        )
     module = SentimentModule(
         asdict(model_config),
         lr=config.lr,
         weight_decay=config.weight_decay,
         freeze_embeddings=config.freeze,
         trainable_rows=start.trainable_rows if start and config.train_unknown else None,
+        label_smoothing=config.label_smoothing,
+        max_norm=config.max_norm,
     )
-    if start is not None:
-        with torch.no_grad():
+    with torch.no_grad():
+        if start is not None:
             module.model.embedding.weight.copy_(torch.as_tensor(start.matrix))
+        if base is not None:  # old rows and the Linear layer as they were; new rows stay small
+            module.model.embedding.weight[: len(base.vocab)] = base.model.embedding.weight
+            module.model.classifier.load_state_dict(base.model.classifier.state_dict())
     return module, start
 
 
 def _fit(
     config: TrainConfig,
     module: SentimentModule,
+    parts: list[tuple[np.ndarray, np.ndarray]],
     sequences: dict[str, list[np.ndarray]],
     labels: dict[str, np.ndarray],
 ) -> tuple[_KeepBestWeights, int, float]:
     """Train with early stopping on val/acc; returns the best weights, epochs run and seconds."""
+    train = ReviewWindows(
+        parts,
+        labels["train"],
+        crops_per_review=config.crops_per_review,
+        window=(config.crop_min, config.crop_max),
+        token_dropout=config.token_dropout,
+        seed=config.seed,
+    )
     datamodule = SentimentDataModule(
-        {name: (sequences[name], labels[name]) for name in ("train", "val")},
+        {"train": train, "val": (sequences["val"], labels["val"])},
         batch_size=config.batch_size,
         seed=config.seed,
     )
-    best = _KeepBestWeights()
+    start, monitor = None, "val/acc"
+    if config.start_from:  # a continued model must beat where it started on the user's val
+        monitor = "val/loss"
+        start = (_loss(module.model, sequences["val"], labels["val"]), module.model.state_dict())
+        start = (start[0], {k: v.detach().clone() for k, v in start[1].items()})
+    best = _KeepBestWeights(config.average_last, start, monitor)
     trainer = pl.Trainer(
         max_epochs=config.epochs,
         accelerator="auto",
@@ -241,12 +367,22 @@ def _fit(
         deterministic=True,
         callbacks=[
             best,
-            pl.callbacks.EarlyStopping("val/acc", mode="max", patience=config.patience),
+            pl.callbacks.EarlyStopping(
+                monitor, mode="min" if monitor == "val/loss" else "max", patience=config.patience
+            ),
         ],
     )
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
     return best, trainer.current_epoch, time.perf_counter() - started
+
+
+def _loss(model: torch.nn.Module, sequences: list[np.ndarray], labels: np.ndarray) -> float:
+    """Mean cross-entropy, as ``val/loss`` measures it."""
+    p_positive = _predict(model, sequences)
+    p_true = np.where(labels == 1, p_positive, 1 - p_positive)
+    model.train()  # _predict leaves it in eval mode; Lightning expects to start from train mode
+    return float(-np.log(np.clip(p_true, 1e-7, 1)).mean())
 
 
 def _trainable_parameters(
@@ -270,4 +406,16 @@ def evaluate_model(
     sequences = encode_sequences(
         tokens, classifier.vocab, max_len=classifier.max_len, bigrams=classifier.bigrams
     )
-    return classification_metrics(frame["label"].to_numpy(), _predict(classifier.model, sequences))
+    return _scores(frame["label"].to_numpy(), _predict(classifier.model, sequences))
+
+
+def evaluate_texts(
+    classifier: SentimentClassifier, texts: Sequence[str], labels: Sequence[int]
+) -> dict:
+    """Accuracy, F1 and calibration of a classifier on raw texts (a text with no known word
+    still gets the model's answer, as in any honest score)."""
+    tokens = classifier.preprocessor.tokenize_many(list(texts))
+    sequences = encode_sequences(
+        tokens, classifier.vocab, max_len=classifier.max_len, bigrams=classifier.bigrams
+    )
+    return _scores(np.asarray(labels), _predict(classifier.model, sequences))

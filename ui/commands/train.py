@@ -28,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--finetune", dest="freeze", action="store_false", default=argparse.SUPPRESS,
         help="start from the pretrained vectors and train them (the same as --no-freeze)",
     )  # fmt: skip
+    train.add_argument(
+        "--from", dest="start_from", default=argparse.SUPPRESS, metavar="MODEL",
+        help="continue a model on --data: 'default' or a model folder (the same as --start-from)",
+    )  # fmt: skip
     train.set_defaults(func=_train)
 
     evaluate = subparsers.add_parser("evaluate", help="score a model on the held-out test split")
@@ -47,8 +51,10 @@ def _train(args: argparse.Namespace) -> int:
         metrics = json.loads((folder / "metrics.json").read_text())
     else:
         config = config_from_args(TrainConfig, args)
+        if config.start_from == "default":
+            ensure_default_model(progress=config.progress)  # continuing needs it: train it once
         metrics = train_main(config)
-        folder = config.out or "the default model folder"
+        folder = metrics["model_dir"]
     if args.json:
         print(json.dumps(metrics))
         return 0
@@ -62,6 +68,10 @@ def _train(args: argparse.Namespace) -> int:
         f"  best epoch {metrics['best_epoch']} of {metrics['epochs_run']}, "
         f"training {metrics['train_seconds']:.0f} s, vocabulary {metrics['vocab_size']:,} tokens"
     )
+    if metrics.get("new_words") is not None:
+        print(f"  continued from {args.start_from}: {metrics['new_words']:,} new words added")
+        if metrics["best_epoch"] == 0:
+            print("  no epoch beat the starting model on your validation reviews; it was kept")
     return 0
 
 
@@ -78,4 +88,5 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"{args.split} accuracy {metrics['accuracy']:.4f}  F1 {metrics['f1']:.4f}  (n={metrics['n']})"
         )
         print(f"confusion: true neg -> {tn} neg / {fp} pos; true pos -> {fn} neg / {tp} pos")
+        print(f"calibration error (ECE) {metrics['ece']:.4f}  (0 = probabilities are honest)")
     return 0

@@ -1,0 +1,53 @@
+"""The trained default model on short reviews, as a user meets it (real IMDB data: slow tier).
+
+Uses the default model in the user's cache when it is there; otherwise trains the default recipe
+into the test's own cache first (minutes, once per session).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from inksight.nlp.classifier import SentimentClassifier, load_classifier
+from inksight.nlp.errors import NlpError
+
+pytestmark = pytest.mark.real_assets
+
+
+@pytest.fixture(scope="module")
+def default_model() -> SentimentClassifier:
+    cached = Path(
+        os.environ.get("INKSIGHT_TEST_MODEL") or Path.home() / ".cache/inksight/models/default"
+    )
+    if (cached / "model.safetensors").is_file():
+        return load_classifier(cached)
+    from inksight.pipelines.train.default_model import ensure_default_model
+
+    return load_classifier(ensure_default_model(progress=False))
+
+
+@pytest.mark.parametrize(
+    ("review", "label"), [("Loved it!", "positive"), ("Not worth the ticket.", "negative")]
+)
+def test_short_reviews_get_confident_correct_labels(default_model, review, label):
+    verdict = default_model.classify(review)
+    assert verdict.label == label
+    assert verdict.probability >= 0.75  # clearly decided, not a coin flip
+    assert verdict.warnings == []
+
+
+@pytest.mark.parametrize(("word", "label"), [("masterpiece", "positive"), ("awful", "negative")])
+def test_a_one_word_review_of_a_known_word_is_scored(default_model, word, label):
+    verdict = default_model.classify(word)
+    assert verdict.label == label and verdict.tokens == verdict.known_tokens == 1
+    assert verdict.top_words[0]["word"] == word
+
+
+def test_gibberish_still_gets_the_few_known_words_warning(default_model):
+    verdict = default_model.classify("blorft zyxxq qwertzuiop wonderful florbage snarfle")
+    assert any("words are known to the model" in w for w in verdict.warnings)
+    with pytest.raises(NlpError, match="none of the review's"):
+        default_model.classify("blorft zyxxq qwertzuiop")
