@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.inksight-installed
 
-.PHONY: install demo test test-fast bench docs lint format clean
+.PHONY: install demo test test-fast bench docs lint format clean notebook
 
 install: $(STAMP)
 
@@ -35,6 +35,10 @@ bench: install
 
 docs: install
 	$(BIN)/python scripts/benchmarks_doc.py
+
+# Runs the embedding lab notebook top to bottom on IMDB (quick profile) and saves its outputs.
+notebook: install
+	$(BIN)/python scripts/make_embedding_lab_notebook.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -474,10 +474,6 @@ def _print_summary(result: dict) -> None:
         print(f"  {name:<14}{row['agreement']:>7.3f}   ({subsets})")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _print_hard(hard: dict) -> None:
     engines = list(hard["engines"])
     header = "".join(f"{name[:16]:>18}" for name in engines)
@@ -517,3 +513,7 @@ def _print_targets(rows: list[dict]) -> None:
         shown = f"{value:.4f}" if isinstance(value, float) else str(value)
         print(f"  {row['target']:<44}{shown:>9}  goal {row['goal']:<8}  "
               f"{'met' if row['met'] else 'NOT MET'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
