@@ -29,7 +29,7 @@ import numpy as np
 
 from inksight.ocr.language_model import WordLanguageModel
 
-__all__ = ["CONFUSIONS", "BeamDecoder", "edit_distance"]
+__all__ = ["CONFUSIONS", "BeamDecoder"]
 
 NEG_INF = -math.inf
 # Letters handwriting models commonly read in place of another: read -> also consider.
@@ -218,14 +218,3 @@ class BeamDecoder:
             self._end_word(finished)
             return beam.ctc + self.alpha * finished.lm + self.beta * finished.words
         return self._score(beam)
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two strings."""
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]

@@ -24,9 +24,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from inksight.ocr.decoding import BeamDecoder, edit_distance
+from inksight.ocr.decoding import BeamDecoder
 from inksight.ocr.errors import OcrError
 from inksight.ocr.language_model import WordLanguageModel
+from inksight.ocr.metrics import edit_distance
 
 __all__ = ["DEFAULT_DETECTOR", "RapidDetector", "RapidRecognizer", "build"]
 
