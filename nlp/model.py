@@ -33,6 +33,11 @@ class ModelConfig:
         metadata={"help": "Std of the Embedding init; PyTorch's N(0,1) default trains badly here."},
     )
     num_classes: int = 2
+    temperature: float = field(
+        default=1.0,
+        metadata={"help": "Logits are divided by this; fitted on validation after training so "
+                  "the probabilities are honest (1: as trained)."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         if self.vocab_size < 3 or self.embed_dim < 1:
@@ -41,6 +46,8 @@ class ModelConfig:
             raise NlpError(f"pooling must be max, mean or max+mean, not {self.pooling!r}.")
         if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.embed_dropout < 1.0):
             raise NlpError("dropout and embed_dropout must be in [0, 1).")
+        if not self.temperature > 0:
+            raise NlpError("temperature must be positive.")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,7 +85,8 @@ class EmbeddingClassifier(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         pooled, _ = self.pool(ids)
-        return self.classifier(self.dropout(pooled))
+        # A scalar on the logits: it changes how sure the model is, never which label wins.
+        return self.classifier(self.dropout(pooled)) / self.config.temperature
 
     @torch.no_grad()
     def token_contributions(self, ids: torch.Tensor) -> torch.Tensor:
@@ -101,4 +109,4 @@ class EmbeddingClassifier(nn.Module):
             offset = dim if self.config.pooling == "max+mean" else 0
             counts = mask.sum(dim=1, keepdim=True).clamp(min=1)
             contrib += (vectors @ lean[offset : offset + dim]) * mask / counts
-        return contrib * mask
+        return contrib * mask / self.config.temperature  # in the units of the scaled logits

@@ -27,6 +27,7 @@ __all__ = [
     "load_rotten_tomatoes",
     "load_splits",
     "random_sentences",
+    "sentence_views",
     "sentences",
     "tokenized_reviews",
     "tokenized_split",
@@ -88,6 +89,12 @@ def random_sentences(frame: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
         options = sentences(text)
         picked.append(options[int(rng.integers(len(options)))])
     return frame.assign(text=picked)
+
+
+def sentence_views(frame: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
+    """The reviews cut to their first sentence, then to a random one: short text with labels,
+    for fitting the temperature (``pipelines/train/calibration.py``)."""
+    return pd.concat([first_sentences(frame), random_sentences(frame, seed)], ignore_index=True)
 
 
 def _read_table(path: Path) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from inksight.nlp.errors import NlpError
 
 pytestmark = pytest.mark.real_assets
 
+LIKELY = 2 / 3
+
 
 @pytest.fixture(scope="module")
 def default_model() -> SentimentClassifier:
@@ -35,7 +37,11 @@ def default_model() -> SentimentClassifier:
 def test_short_reviews_get_confident_correct_labels(default_model, review, label):
     verdict = default_model.classify(review)
     assert verdict.label == label
-    assert verdict.probability >= 0.75  # clearly decided, not a coin flip
+    # "Likely", as a reader takes it: odds of at least 2 to 1 (the IPCC's calibrated-language
+    # scale starts "likely" at 66%). The model's probabilities are temperature-calibrated, so
+    # this is a claim about how often it is right, not about raw logits; the earlier 0.75 was
+    # picked after seeing an uncalibrated 0.77.
+    assert verdict.probability >= LIKELY
     assert verdict.warnings == []
 
 

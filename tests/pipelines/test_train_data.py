@@ -5,7 +5,7 @@ import pytest
 from inksight.nlp.data import collate_batch, stratified_split
 from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
 from inksight.pipelines.errors import PipelineError
-from inksight.pipelines.train.data import load_splits, tokenized_reviews
+from inksight.pipelines.train.data import load_splits, sentence_views, tokenized_reviews
 
 
 def _toy(n=400):
@@ -69,3 +69,19 @@ def test_bad_data_files_get_one_clear_sentence(tmp_path, content, name, message)
         pd.DataFrame({"review": ["a"], "stars": [5]}).to_csv(path, index=False)
     with pytest.raises(PipelineError, match=message):
         load_splits(path)
+
+
+def test_sentence_views_cut_each_review_to_one_of_its_sentences_twice():
+    frame = pd.DataFrame(
+        {
+            "text": ["Dull start here. Then it shines so bright!<br />Loved the ending too.",
+                     "Awful from the start. Nothing works at all."],
+            "label": [1, 0],
+        }
+    )  # fmt: skip
+    views = sentence_views(frame)
+
+    assert list(views["label"]) == [1, 0, 1, 0]  # first sentences, then random ones
+    assert list(views["text"][:2]) == ["Dull start here.", "Awful from the start."]
+    for text, original in zip(views["text"], list(frame["text"]) * 2, strict=True):
+        assert text in original and len(text) < len(original)
