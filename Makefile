@@ -10,13 +10,15 @@ STAMP := $(VENV)/.inksight-installed
 install: $(STAMP)
 
 # Re-runs only when the dependencies change. torch goes first, pinned: it is a CPU wheel on
-# local disk, and letting another package pull an unpinned torch fetches a multi-GB CUDA build.
+# local disk, and letting another package pull an unpinned torch fetches a multi-GB CUDA build
+# (the package itself asks only for a range). Then every extra (app, lab, ray, onnx, parquet)
+# and the test tools; a user's `pip install inksight` gets the small core.
 $(STAMP): pyproject.toml scripts/install_system.sh scripts/install_fonts.sh
 	bash scripts/install_system.sh
 	bash scripts/install_fonts.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[all,dev]'
 	touch $@
 
 demo: install

@@ -17,6 +17,13 @@ s/line for small at batch 16), so the summary also scales each goal by how much 
 ``generate`` ran in this run than when the goals were set, and says whether that scaled goal is met.
 
 Run: ``.venv/bin/python benchmarks/bench_trocr.py --repeats 3`` (about 15 minutes on 2 cores).
+
+On a GPU (``--device cuda --dtype bf16``, or ``--compare`` anywhere) it compares instead: per line,
+plain ``model.generate`` (from pixels already on the device, so its preprocessing is free) against
+``TrocrRecognizer.read`` from uint8 crops, both in the same run, model and dtype, at ``--batch``
+lines (256 on a GPU), with ``read``'s parts (preprocessing, encoder, decoder) timed on their own.
+The goal: ``read`` no slower per line than ``generate``. Results go to
+``results/trocr_<device>_<dtype>.json`` unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -169,6 +176,125 @@ def measure(
     return rows
 
 
+def _synchronized_seconds(function, repeats: int, device) -> float:
+    """Median wall seconds of ``function()`` after one warm-up, waiting for the device each time."""
+    import torch
+
+    def wait() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    function()
+    wait()
+    seconds = []
+    for _ in range(repeats):
+        wait()
+        started = time.perf_counter()
+        function()
+        wait()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def compare_with_generate(
+    size: str, *, device, dtype, batch: int, tokens: int, repeats: int
+) -> dict:
+    """Per line: plain ``generate`` and ``TrocrRecognizer.read`` (and its parts), same model."""
+    import torch
+    import transformers
+
+    from inksight.ocr.engines.trocr.configs import build_trocr
+    from inksight.ocr.engines.trocr.recognizer import TrocrRecognizer, pixels_on_device
+
+    model, processor = build_trocr(size)
+    # The reader moves and converts the model in place: generate then runs the very same one.
+    reader = TrocrRecognizer(
+        model,
+        processor,
+        max_new_tokens=tokens,
+        min_new_tokens=tokens,
+        batch_size=batch,
+        device=device,
+        dtype=dtype,
+    )
+    crops = _crops(batch)
+    prepare = functools.partial(
+        pixels_on_device, crops, reader._size, reader._mean, reader._std, reader.device, dtype
+    )
+    with torch.inference_mode():
+        pixels = prepare()
+        hidden = reader.encode(pixels)
+        parts = {
+            "preprocess": _synchronized_seconds(prepare, repeats, reader.device),
+            "encoder": _synchronized_seconds(
+                functools.partial(reader.encode, pixels), repeats, reader.device
+            ),
+            "decoder": _synchronized_seconds(
+                functools.partial(reader._greedy, hidden), repeats, reader.device
+            ),
+        }
+    generate = _synchronized_seconds(
+        functools.partial(plain_generate, model, pixels, tokens), repeats, reader.device
+    )
+    read = _synchronized_seconds(functools.partial(reader.read, crops), repeats, reader.device)
+    name = torch.cuda.get_device_name(reader.device) if reader.device.type == "cuda" else "cpu"
+    row = {
+        "model": size,
+        "device": str(reader.device),
+        "device_name": name,
+        "dtype": str(dtype).removeprefix("torch."),
+        "batch": batch,
+        "tokens": tokens,
+        "generate_ms_per_line": round(1000 * generate / batch, 3),
+        "read_ms_per_line": round(1000 * read / batch, 3),
+        "read_parts_ms_per_line": {k: round(1000 * v / batch, 3) for k, v in parts.items()},
+        "read_vs_generate": round(read / generate, 3),
+        "met": read <= generate,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+    }
+    print(
+        f"{size:5s} {row['dtype']:8s} batch {batch}: generate {row['generate_ms_per_line']:.3f} "
+        f"ms/line, read {row['read_ms_per_line']:.3f} ms/line "
+        f"({', '.join(f'{k} {v:.3f}' for k, v in row['read_parts_ms_per_line'].items())}), "
+        f"read/generate {row['read_vs_generate']:.2f}",
+        flush=True,
+    )
+    return row
+
+
+def compare_main(args: argparse.Namespace) -> dict:
+    """``--compare``: plain generate against ``read`` for each of ``--models``; JSON + a table."""
+    from inksight.pipelines.devices import resolve_device, resolve_dtype
+
+    device = resolve_device(args.device)
+    dtype = resolve_dtype(args.dtype, device)
+    batch = args.batch or (256 if device.type == "cuda" else 16)
+    rows = [
+        compare_with_generate(
+            size,
+            device=device,
+            dtype=dtype,
+            batch=batch,
+            tokens=args.tokens,
+            repeats=max(args.repeats, 3 if device.type == "cuda" else 1),
+        )
+        for size in args.models.split(",")
+    ]
+    out = args.out or RESULTS.with_name(f"trocr_{device.type}_{rows[0]['dtype']}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"rows": rows, "all_met": all(row["met"] for row in rows)}
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n{'model':6s}{'dtype':10s}{'batch':>6s}{'generate':>10s}{'read':>9s}  ms/line  met")
+    for row in rows:
+        print(
+            f"{row['model']:6s}{row['dtype']:10s}{row['batch']:6d}{row['generate_ms_per_line']:10.3f}"
+            f"{row['read_ms_per_line']:9.3f}           {'yes' if row['met'] else 'NO'}"
+        )
+    print(f"written to {out}")
+    return result
+
+
 def int8_cer_change(epochs: int = 300) -> dict:
     """Fine-tune the tiny model on rendered review words, then score it in fp32 and int8.
 
@@ -247,9 +373,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--encoder-batch", type=int, default=4, help="lines encoded at a time")
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {RESULTS}")
     parser.add_argument("--int8-cer-epochs", type=int, default=300, help="0 skips the CER check")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    parser.add_argument("--dtype", default="auto", help="auto, fp32, bf16 or fp16")
+    parser.add_argument(
+        "--compare", action="store_true", help="generate vs read (the default off the CPU)"
+    )
+    parser.add_argument("--batch", type=int, default=None, help="--compare's batch (GPU: 256)")
     args = parser.parse_args(argv)
+    if args.compare or args.device != "cpu":
+        return compare_main(args)
+    args.out = args.out or RESULTS
     int8_cer = int8_cer_change(args.int8_cer_epochs) if args.int8_cer_epochs else None
     rows = []
     for size in args.models.split(","):

@@ -5,7 +5,11 @@ A model is a folder (no pickle anywhere):
     config.json         format version, ModelConfig, encoding options, labels, embedding origin
     vocab.txt           ``inksight-vocab v1`` header, then ``token<TAB>count`` per index
     preprocess.json     the PreprocessConfig the vocabulary was built with
-    metrics.json        validation/test scores and training time (written by training)
+    metrics.json        scores, the data and command behind them, provenance (written by training)
+    README.md           the model card, rendered from config.json and metrics.json (``nlp.hub``)
+
+The same folder is a Hugging Face Hub repository: ``SentimentClassifier.from_pretrained`` takes a
+folder or a Hub id, ``save_pretrained`` writes a folder and ``push_to_hub`` uploads one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 import torch
 
 from inksight.nlp.errors import NlpError
+from inksight.nlp.hub import model_card, push_folder, resolve_model_folder
 from inksight.nlp.model import EmbeddingClassifier, ModelConfig
 from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
 from inksight.nlp.vocab import Vocab, add_bigrams
@@ -57,6 +62,7 @@ class SentimentClassifier:
         max_len: int = 400,
         bigrams: bool = False,
         info: dict | None = None,
+        metrics: dict | None = None,
     ) -> None:
         if model.config.vocab_size != len(vocab):
             raise NlpError(
@@ -69,6 +75,55 @@ class SentimentClassifier:
         self.max_len = max_len
         self.bigrams = bigrams
         self.info = info or {}
+        self.metrics = metrics  # what training measured; travels with save_pretrained
+
+    # --- the model as a folder or a Hub repository -----------------------------------------
+    @classmethod
+    def from_pretrained(
+        cls,
+        folder_or_hub_id: str | Path,
+        *,
+        revision: str | None = None,
+        allow_download: bool | None = None,
+    ) -> SentimentClassifier:
+        """Load a model folder, or a Hub id (``user/name``) from the Hugging Face cache; a Hub id
+        that is not cached is downloaded only when allowed (see ``nlp.hub``).
+
+        Args:
+            folder_or_hub_id: A model folder, or a Hub id.
+            revision: Branch, tag or commit of a Hub id (default: ``main``).
+            allow_download: Fetch an uncached Hub id (default: ``INKSIGHT_ALLOW_DOWNLOAD``);
+                never while ``HF_HUB_OFFLINE=1``.
+        """
+        folder = resolve_model_folder(
+            folder_or_hub_id, revision=revision, allow_download=allow_download
+        )
+        return load_classifier(folder)
+
+    def save_pretrained(self, folder: str | Path) -> Path:
+        """Write this model as a folder (with its model card) that ``from_pretrained`` loads."""
+        return save_classifier(
+            folder, self.model, self.vocab, self.preprocessor.config, max_len=self.max_len,
+            bigrams=self.bigrams, info=self.info, metrics=self.metrics,
+        )  # fmt: skip
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        *,
+        private: bool = False,
+        token: str | None = None,
+        commit_message: str = "Upload Inksight sentiment model",
+    ) -> str:
+        """Save this model to a temporary folder and upload it to the Hub repository ``repo_id``
+        (created when missing); returns the commit URL. See ``nlp.hub.push_folder``."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="inksight-push-") as tmp:
+            folder = self.save_pretrained(tmp)
+            return push_folder(
+                folder, repo_id, private=private, token=token, commit_message=commit_message
+            )
 
     # --- prediction -------------------------------------------------------------------------
     def classify(
@@ -183,7 +238,8 @@ def save_classifier(
     info: dict | None = None,
     metrics: dict | None = None,
 ) -> Path:
-    """Write a self-describing model folder that ``load_classifier`` rebuilds exactly."""
+    """Write a self-describing model folder that ``load_classifier`` rebuilds exactly, with
+    its model card (``README.md``) rendered from the config and the metrics."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
@@ -202,6 +258,7 @@ def save_classifier(
     (folder / "preprocess.json").write_text(preprocess_config.to_json() + "\n")
     if metrics is not None:
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (folder / "README.md").write_text(model_card(config, metrics))
     return folder
 
 
@@ -225,6 +282,8 @@ def load_classifier(folder: str | Path) -> SentimentClassifier:
         preprocess = PreprocessConfig.from_dict(
             json.loads((folder / "preprocess.json").read_text())
         )
+        metrics_file = folder / "metrics.json"
+        metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else None
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
         raise NlpError(f"model folder {folder} has a damaged config file ({error}).") from error
     if not isinstance(config, dict) or config.get("format") != FORMAT:
@@ -250,4 +309,5 @@ def load_classifier(folder: str | Path) -> SentimentClassifier:
         max_len=int(encoding.get("max_len", 400)),
         bigrams=bool(encoding.get("bigrams", False)),
         info=info,
+        metrics=metrics,
     )

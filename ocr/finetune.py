@@ -107,6 +107,8 @@ def finetune_trocr(
     max_target_length: int = 64,
     allow_download: bool = False,
     accelerator: str = "auto",
+    devices: int | list[int] = 1,
+    precision: str = "32-true",
     seed: int = 0,
     progress: bool = False,
 ) -> dict:
@@ -126,6 +128,8 @@ def finetune_trocr(
         max_target_length: Longest label, in tokens (longer texts are cut).
         allow_download: Let ``model`` (a hub id) be downloaded when not cached.
         accelerator: Lightning accelerator; ``"auto"`` uses a GPU when one is present.
+        devices: Lightning devices: 1, or ``[index]`` of the one GPU to train on.
+        precision: Lightning precision: ``"32-true"``, ``"bf16-mixed"`` or ``"16-mixed"``.
         seed: Seed for weights order and shuffling.
         progress: Show Lightning's progress bar.
 
@@ -146,7 +150,7 @@ def finetune_trocr(
     new_reader = functools.partial(
         TrocrRecognizer, network, processor, max_new_tokens=max_target_length
     )
-    reader = new_reader()
+    reader = new_reader(device=_gpu(accelerator, devices))  # on the GPU training will use
     collate = _Collate(reader, processor.tokenizer, max_target_length)
     train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, collate_fn=collate)
     val_loader = DataLoader(val, batch_size=batch_size, collate_fn=collate)
@@ -155,7 +159,7 @@ def finetune_trocr(
 
     initial = validation_cer(reader, val)
     network.train()  # the reader put it in eval mode; Lightning leaves the mode to us
-    trainer = _trainer(epochs, accelerator, progress, saver)
+    trainer = _trainer(epochs, (accelerator, devices, precision), progress, saver)
     trainer.fit(module, train_loader, val_loader)
 
     metrics = {
@@ -188,12 +192,23 @@ def _network_and_processor(
     return network, processor
 
 
-def _trainer(epochs: int, accelerator: str, progress: bool, saver: pl.Callback) -> pl.Trainer:
+def _gpu(accelerator: str, devices: int | list[int]) -> torch.device | None:
+    """The GPU an explicit ``"gpu"``/``"cuda"`` accelerator trains on (None: leave the model)."""
+    if accelerator not in ("gpu", "cuda"):
+        return None
+    return torch.device("cuda", devices[0] if isinstance(devices, list) else 0)
+
+
+def _trainer(
+    epochs: int, placement: tuple[str, int | list[int], str], progress: bool, saver: pl.Callback
+) -> pl.Trainer:
     """One device, no logger or checkpoints of Lightning's own: ``saver`` keeps the best epoch."""
+    accelerator, devices, precision = placement
     return pl.Trainer(
         max_epochs=epochs,
         accelerator=accelerator,
-        devices=1,
+        devices=devices,
+        precision=precision,
         logger=False,
         enable_checkpointing=False,  # we save the best epoch with save_pretrained instead
         enable_progress_bar=progress,

@@ -2,9 +2,11 @@
 
 Nothing else in Inksight opens image files. Every page comes back as an RGB ``PIL.Image`` with its
 EXIF rotation applied; multi-page TIFFs and PDFs give one image per page, animations their first
-frame. The pixel count is checked from the header before anything is decoded, so a decompression
-bomb costs nothing. Problems become ``OcrError`` with one sentence; a bad page among good ones
-becomes a warning instead, so it never loses the others.
+frame. Phone photos read like JPEGs: HEIC/HEIF through pillow-heif (registered with Pillow when the
+first one arrives; libheif turns it upright as it decodes), AVIF through Pillow itself. The pixel
+count is checked from the header before anything is decoded, so a decompression bomb costs
+nothing. Problems become ``OcrError`` with one sentence; a bad page among good ones becomes a
+warning instead, so it never loses the others.
 
 A document is bounded before it is decoded: at most ``max_pages`` pages are read (the rest are
 never rendered) and their pixels together stay under ``max_document_pixels``, checked from each
@@ -43,6 +45,7 @@ __all__ = [
     "READABLE_SUFFIXES",
     "ImageSource",
     "ReadLimits",
+    "open_phone_formats",
     "page_count",
     "read_first_page",
     "read_image",
@@ -58,7 +61,18 @@ MAX_PIXELS = 120_000_000  # a 108 MP phone photo fits; a 20,000 x 20,000 bomb (4
 MAX_DOCUMENT_PIXELS = 150_000_000
 PDF_DPI = 200  # enough for handwriting; scanned PDFs are usually 150-300 dpi
 # File name endings of what this reader reads: the batch and the web's uploads pick files by them.
-READABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".pdf")
+READABLE_SUFFIXES = (
+    *(".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif"),
+    *(".heic", ".heif", ".avif"),  # phone photos: iPhones save HEIC, some Androids AVIF
+    ".pdf",
+)
+# The "ftyp" brands of HEIF images (ISO base media files) that pillow-heif reads; AVIF's
+# brands Pillow reads itself.
+_HEIF_BRANDS = (
+    *(b"heic", b"heix", b"heim", b"heis"),  # HEVC stills (iPhone photos)
+    *(b"hevc", b"hevx", b"hevm", b"hevs"),  # HEVC sequences (bursts)
+    *(b"mif1", b"msf1"),  # any HEIF image or sequence
+)
 
 ImageSource = str | Path | bytes | bytearray | BinaryIO | Image.Image
 
@@ -294,15 +308,39 @@ class _DocumentBudget:
         return [self.stopped] if self.stopped else []
 
 
-def _read_raster(
-    data: bytes, name: str, limits: ReadLimits, min_side: int | None = None
-) -> tuple[list[Image.Image], list[str]]:
-    max_pixels = limits.max_pixels
+def _is_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+@functools.cache  # once per process; False when pillow-heif is not installed
+def _heif_opener() -> bool:
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    Image.init()  # Pillow's own plugins first: an AVIF branded "mif1" still goes to its AVIF reader
+    register_heif_opener()
+    return True
+
+
+def open_phone_formats() -> bool:
+    """Let Pillow itself open HEIC/HEIF from now on (for code that opens images before this
+    reader does, such as a web form's image box); False when pillow-heif is not installed."""
+    return _heif_opener()
+
+
+def _open_raster(data: bytes, name: str, max_pixels: int) -> Image.Image:
+    """Open (not decode) an image file: its header gives the size and format."""
+    if _is_heif(data) and not _heif_opener():
+        raise OcrError(
+            f"{name} is a HEIC/HEIF photo and pillow-heif is not installed; "
+            "run `pip install pillow-heif`, or save the photo as JPEG."
+        )
     try:
         with warnings.catch_warnings():
             # We enforce our own limit below; Pillow's own bomb check would only warn first.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
         # Pillow refuses before decoding too; report it in our own words.
         found = re.search(r"\((\d+) pixels\)", str(error))
@@ -311,9 +349,21 @@ def _read_raster(
             f"{name} has {size}, more than the {max_pixels:,} allowed; scale it down before reading."
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        if _is_heif(data):
+            raise OcrError(
+                f"{name} is a truncated or corrupt HEIC/HEIF photo; re-save or re-export it."
+            ) from None
         raise OcrError(
-            f"{name} is not an image or PDF Inksight can read; use PNG, JPEG, TIFF, WebP or PDF."
+            f"{name} is not an image or PDF Inksight can read; "
+            "use PNG, JPEG, HEIC, AVIF, TIFF, WebP or PDF."
         ) from None
+
+
+def _read_raster(
+    data: bytes, name: str, limits: ReadLimits, min_side: int | None = None
+) -> tuple[list[Image.Image], list[str]]:
+    max_pixels = limits.max_pixels
+    image = _open_raster(data, name, max_pixels)
     _check_size(image.size, max_pixels, name)
     full_width = image.width
     if min_side and image.format == "JPEG" and max(image.size) > 2 * min_side:

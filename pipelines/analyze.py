@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from inksight.nlp.errors import NlpError
 from inksight.ocr.engines.trocr.recognizer import RUNTIMES
 from inksight.ocr.types import OcrResult
+from inksight.pipelines.devices import DEVICE_HELP, DTYPE_HELP, check_device, check_dtype
 from inksight.pipelines.errors import USER_ERRORS, PipelineError, error_sentence
 from inksight.pipelines.record import ReviewResult
 
@@ -38,8 +39,10 @@ class PipelineConfig:
         metadata={"help": "OCR engine: auto (TrOCR when its weights are here, else rapidocr)."},
     )
     model: Path | None = field(
-        default=None, metadata={"help": "Sentiment model folder (default: the default model)."}
-    )
+        default=None,
+        metadata={"help": "Sentiment model folder or Hugging Face Hub id user/name "
+                  "(default: the default model)."},
+    )  # fmt: skip
     trocr_model: str | None = field(
         default=None,
         metadata={"help": "TrOCR folder or hub id (default: microsoft/trocr-small-handwritten)."},
@@ -51,6 +54,10 @@ class PipelineConfig:
     trocr_runtime: Literal["torch", "onnxruntime"] = field(
         default="torch",
         metadata={"help": "Run TrOCR's image encoder in torch or onnxruntime (faster on a CPU)."},
+    )
+    device: str = field(default="auto", metadata={"help": f"TrOCR: {DEVICE_HELP}"})
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = field(
+        default="auto", metadata={"help": f"TrOCR: {DTYPE_HELP}"}
     )
     threads: int | None = field(
         default=None,
@@ -82,6 +89,7 @@ class PipelineConfig:
                 raise PipelineError(f"--{name.replace('_', '-')} must be between 0 and 1.")
         if self.threads is not None and self.threads < 1:
             raise PipelineError("--threads must be at least 1.")
+        self.device, self.dtype = check_device(self.device), check_dtype(self.dtype)
         if self.max_pages is not None and self.max_pages < 1:
             raise PipelineError("--max-pages must be at least 1.")
         if self.model is not None:
@@ -119,12 +127,14 @@ class Pipeline:
     @classmethod
     def from_config(cls, config: PipelineConfig | None = None) -> Pipeline:
         """Load the OCR engine and the sentiment model a config names (assets resolved locally)."""
-        from inksight.pipelines.ocr_jobs import build_ocr_engine
+        from inksight.pipelines.ocr_jobs import build_ocr_engine, trocr_placement
         from inksight.pipelines.train.default_model import load_model
 
         config = config or PipelineConfig()
         options = {"threads": config.threads} if config.threads else {}
         trocr = {"quantize": config.trocr_int8, "runtime": config.trocr_runtime}
+        cpu_only = config.trocr_int8 or config.trocr_runtime != "torch"  # auto: the CPU then
+        trocr.update(trocr_placement(config.device, config.dtype, cpu_only=cpu_only))
         engine = build_ocr_engine(config.ocr, config.trocr_model, trocr, **options)
         return cls(engine, load_model(config.model), config)
 

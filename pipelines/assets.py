@@ -33,6 +33,7 @@ __all__ = [
     "font_dirs",
     "glove_path",
     "imdb_csv_path",
+    "sentiment_model_path",
     "trocr_model_path",
 ]
 
@@ -69,6 +70,18 @@ def downloads_allowed(allow_download: bool | None = None) -> bool:
 def default_model_dir() -> Path:
     """Where the default sentiment model lives (it may not exist yet)."""
     return Path(os.environ.get("INKSIGHT_MODEL") or cache_dir() / "models" / "default")
+
+
+def sentiment_model_path(
+    model: str | Path, *, revision: str | None = None, allow_download: bool | None = None
+) -> Path:
+    """A sentiment model folder: the path itself, or a Hub id (``user/name``) found in the Hugging
+    Face cache, downloaded only when allowed here and ``HF_HUB_OFFLINE`` is unset."""
+    from inksight.nlp.hub import resolve_model_folder  # the Hub rules live with the model
+
+    return resolve_model_folder(
+        model, revision=revision, allow_download=downloads_allowed(allow_download)
+    )
 
 
 def imdb_csv_path(path: str | Path | None = None) -> Path:

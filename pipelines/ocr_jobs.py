@@ -32,7 +32,9 @@ from inksight.pipelines.assets import (
     imdb_csv_path,
     trocr_model_path,
 )
+from inksight.pipelines.devices import DEVICE_HELP, DTYPE_HELP, check_device, check_dtype
 from inksight.pipelines.errors import AssetError, PipelineError
+from inksight.pipelines.extras import require
 
 if TYPE_CHECKING:
     from inksight.ocr.language_model import WordLanguageModel
@@ -53,6 +55,7 @@ __all__ = [
     "review_vocabulary",
     "score_images",
     "synth_main",
+    "trocr_placement",
 ]
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -135,9 +138,14 @@ class EvalConfig:
             "help": "Correct misread words with an English + IMDB review word list afterwards."
         },
     )
+    device: str = field(default="auto", metadata={"help": f"TrOCR: {DEVICE_HELP}"})
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = field(
+        default="auto", metadata={"help": f"TrOCR: {DTYPE_HELP}"}
+    )
 
     def __post_init__(self) -> None:
         self.dir = Path(self.dir)
+        self.device, self.dtype = check_device(self.device), check_dtype(self.dtype)
         if self.limit is not None and self.limit < 1:
             raise PipelineError(f"--limit must be at least 1, not {self.limit}.")
 
@@ -159,10 +167,17 @@ class FinetuneConfig:
     allow_download: bool = field(
         default=False, metadata={"help": "Fetch the model from the Hugging Face hub if missing."}
     )
+    device: str = field(default="auto", metadata={"help": DEVICE_HELP})
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = field(
+        default="auto",
+        metadata={"help": "Training precision: auto (fp32 on a CPU, bf16 mixed on a GPU), "
+                  "fp32, or bf16/fp16 mixed (float32 weights, products in the smaller type)."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         for name in ("train", "val", "out"):
             setattr(self, name, Path(getattr(self, name)))
+        self.device, self.dtype = check_device(self.device), check_dtype(self.dtype)
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise PipelineError("--epochs and --batch-size must be at least 1 and --lr above 0.")
 
@@ -276,6 +291,17 @@ def load_truth(folder: Path) -> list[dict]:
     return records
 
 
+def trocr_placement(device: str, dtype: str, *, cpu_only: bool = False) -> dict[str, Any]:
+    """TrOCR's ``device`` and ``dtype`` options (torch objects) for ``--device`` and ``--dtype``.
+
+    ``cpu_only`` (int8 or the onnxruntime encoder, which are CPU paths) makes ``auto`` the CPU.
+    """
+    from inksight.pipelines.devices import resolve_device, resolve_dtype
+
+    where = resolve_device("cpu" if cpu_only and device == "auto" else device)
+    return {"device": where, "dtype": resolve_dtype(dtype, where)}
+
+
 def build_ocr_engine(
     name: str = "auto",
     trocr_model: str | None = None,
@@ -303,6 +329,8 @@ def build_ocr_engine(
         if name == "trocr":
             raise
         return rapidocr()
+    if (trocr_options or {}).get("runtime") == "onnxruntime":  # the export needs onnx
+        require("onnx", "--trocr-runtime onnxruntime")
     # The onnxruntime encoder's graph is kept in the cache, so the next start skips its export.
     trocr_options = {"onnx_cache": cache_dir() / "trocr-onnx", **(trocr_options or {})}
     return build_engine("trocr", trocr_model=model_path, trocr_options=trocr_options, **options)
@@ -390,7 +418,9 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
     ``config.out`` or ``DIR/ocr_eval.json``.
     """
     records = load_truth(config.dir)[: config.limit]
-    engine = build_ocr_engine(config.ocr, config.trocr_model)
+    engine = build_ocr_engine(
+        config.ocr, config.trocr_model, trocr_placement(config.device, config.dtype)
+    )
     correct = None
     if config.lexicon:
         from inksight.ocr.lexicon import Lexicon
@@ -429,9 +459,13 @@ def finetune_main(config: FinetuneConfig, *, progress: bool = False) -> dict:
         losses, device, the output folder).
     """
     from inksight.ocr.finetune import finetune_trocr
+    from inksight.pipelines.devices import lightning_options
 
     for folder in (config.train, config.val):
         load_truth(folder)  # a clear sentence now rather than a crash mid-training
+    trainer = lightning_options(config.device, config.dtype)  # no GPU: one sentence, now
     model = trocr_model_path(config.model, allow_download=config.allow_download)
     options = {k: getattr(config, k) for k in ("epochs", "batch_size", "lr", "seed")}
-    return finetune_trocr(config.train, config.val, model, config.out, progress=progress, **options)
+    return finetune_trocr(
+        config.train, config.val, model, config.out, progress=progress, **trainer, **options
+    )

@@ -32,6 +32,7 @@ __all__ = [
     "Upload",
     "expand_uploads",
     "first_page",
+    "open_phone_formats",
     "read_limits",
     "release_memory",
 ]
@@ -68,6 +69,13 @@ def read_limits(**limits: Any) -> AbstractContextManager:
     from inksight.ocr.reader import read_limits as limited
 
     return limited(**limits)
+
+
+def open_phone_formats() -> None:
+    """HEIC/HEIF photos open anywhere in this process, the web app's image box included."""
+    from inksight.ocr.reader import open_phone_formats as register
+
+    register()
 
 
 def release_memory() -> None:

@@ -3,10 +3,12 @@
 Each record is one whole JSON line, flushed and fsync'ed before the next, so a crash loses at most
 the line being written; opening the journal again cuts off that torn last line and collects the
 keys already recorded (``done``), so the caller does only the rest. Every write happens under an
-exclusive lock on ``<journal>.lock``, a file that is never deleted: a lock on the journal itself
-would be lost the moment somebody deleted or replaced the journal (``--force``), and two writers
-would then each hold "the" lock. ``inksight batch`` keeps the lock for its whole run (a second
-batch on the same output is refused); the lab's cell store takes it for each cell (it waits).
+exclusive lock on ``<journal>.lock`` (``filelock``: flock on Linux and macOS, LockFileEx on
+Windows; the system drops it when the process dies, even by ``kill -9``), never on the journal
+itself: that lock would be lost the moment somebody deleted or replaced the journal (``--force``),
+and two writers would then each hold "the" lock. ``inksight batch`` keeps the lock for its whole
+run (a second batch on the same output is refused); the lab's cell store takes it for each cell
+(it waits).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class FileLock:
     """An exclusive lock on ``path`` (created if need be), held until ``close``.
 
     Args:
-        path: The lock file; never delete it while anybody may use it.
+        path: The lock file.
         busy: The sentence raised when another process holds the lock (and ``wait`` is off).
         wait: Block until the lock is free instead of refusing.
 
@@ -43,41 +45,27 @@ class FileLock:
     """
 
     def __init__(self, path: Path, busy: str, *, wait: bool = False) -> None:
+        import filelock  # here, not at the top: `inksight --help` imports this module
+
         self.path = Path(path)
-        self._file = open(self.path, "a+b")  # noqa: SIM115 - held open as long as the lock
+        # thread_local=False: the lock belongs to this object, whichever thread closes it.
+        self._lock: filelock.BaseFileLock | None = filelock.FileLock(self.path, thread_local=False)
         try:
-            _lock(self._file, wait)
-        except BlockingIOError:
-            self._file.close()
+            self._lock.acquire(timeout=-1 if wait else 0)
+        except filelock.Timeout:
+            self._lock = None
             raise PipelineError(busy) from None
-        except BaseException:
-            self._file.close()
-            raise
 
     def close(self) -> None:
-        self._file.close()  # closing releases the lock
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> FileLock:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _lock(handle, wait: bool) -> None:
-    """flock where it exists, else Windows' msvcrt (imported here: the package loads anywhere)."""
-    try:
-        import fcntl
-    except ImportError:
-        import msvcrt
-
-        handle.seek(0)
-        try:  # LK_LOCK retries for about 10 s, then fails like LK_NBLCK
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
-        except OSError:
-            raise BlockingIOError from None
-        return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
 
 
 def record_path(record: dict) -> Hashable:

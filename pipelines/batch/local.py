@@ -43,8 +43,10 @@ def _init_worker(factory: Callable[[], Pipeline], threads: int = 1) -> None:
 
     # Own session, like a Ray worker: Linux's autogroup scheduler shares CPU between sessions,
     # so in the caller's session N workers would get one process's share on a busy machine.
-    # Ctrl-C then reaches only the parent, which stops the pool cleanly.
-    os.setsid()
+    # Ctrl-C then reaches only the parent, which stops the pool cleanly. (POSIX only: Windows
+    # has no sessions.)
+    if hasattr(os, "setsid"):
+        os.setsid()
     # A worker whose parent was killed (kill -9) would wait for work forever: exit with it.
     parent = os.getppid()
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()

@@ -8,6 +8,9 @@ collected in memory and the exactly-once resume is the local one.
 
 Every node must see the folder at the same path (a shared or mounted filesystem): workers read the
 files themselves, so scans never pass through the driver.
+
+With ``--device cuda`` (or ``auto`` on a cluster with GPUs) each actor asks Ray for one GPU, so
+there is one model per GPU and no more actors than GPUs; Ray makes that GPU the actor's ``cuda``.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from inksight.pipelines.analyze import Pipeline
 from inksight.pipelines.batch.local import analyze_file
 from inksight.pipelines.errors import PipelineError
 from inksight.pipelines.record import ReviewResult
 
-__all__ = ["AnalyzeBatch", "ray_records"]
+__all__ = ["AnalyzeBatch", "actor_options", "ray_records"]
 
 BATCH_SIZE = 2  # files per map_batches call: small, so work spreads evenly and records stream
 CPUS_PER_ACTOR = 1  # each actor runs its OCR engine with one thread
@@ -45,12 +50,49 @@ class AnalyzeBatch:
         return {"record": [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]}
 
 
+def actor_options(device: str, resources: dict[str, float]) -> dict[str, Any]:
+    """Ray resources each actor asks for: one CPU, and one GPU when the device is CUDA.
+
+    Args:
+        device: The pipeline's ``--device`` (``auto`` takes a GPU when the cluster has one).
+        resources: ``ray.cluster_resources()``.
+
+    Raises:
+        PipelineError: CUDA asked for on a cluster without GPUs.
+    """
+    gpus = int(resources.get("GPU", 0))
+    if device.startswith("cuda") and gpus == 0:
+        raise PipelineError(
+            f"--device {device} was asked for but the Ray cluster has no GPU; use --device cpu, "
+            "or auto to take GPUs only where there are some."
+        )
+    if device.startswith("cuda") or (device == "auto" and gpus > 0):
+        return {"num_cpus": CPUS_PER_ACTOR, "num_gpus": 1}  # one model per GPU
+    return {"num_cpus": CPUS_PER_ACTOR}
+
+
+def _actors(options: dict[str, Any], resources: dict[str, float], workers: int | None) -> int:
+    """How many actors the cluster holds at once with ``options`` each (at most ``workers``)."""
+    cpus = int(resources.get("CPU", 1))
+    fit = cpus // CPUS_PER_ACTOR
+    if options.get("num_gpus"):
+        fit = min(fit, int(resources.get("GPU", 0)))
+    return max(1, min(workers or fit, fit))
+
+
+def _device(factory: Callable[[], Pipeline]) -> str:
+    """The ``--device`` of the config a batch's factory builds its pipeline from (else cpu)."""
+    config = factory.args[0] if isinstance(factory, partial) and factory.args else None
+    return getattr(config, "device", "cpu")
+
+
 def ray_records(
     factory: Callable[[], Pipeline],
     folder: Path,
     todo: list[str],
     workers: int | None = None,
     address: str | None = None,
+    device: str | None = None,
 ) -> Iterator[ReviewResult]:
     """Records for ``todo`` from Ray actors, streamed in completion order.
 
@@ -61,6 +103,8 @@ def ray_records(
         workers: Actors to run; default: one per CPU of the cluster.
         address: A running cluster (``auto``, ``ray://host:10001``); None starts a local Ray
             with ``workers`` CPUs (default: this machine's CPUs) for this run only.
+        device: Where the actors' models run (None: the ``device`` of the ``PipelineConfig``
+            that ``factory`` is a ``partial`` over, else the CPU).
     """
     import ray
 
@@ -85,14 +129,15 @@ def ray_records(
         # Our own progress bar counts records; Ray's bars and plan logs would draw over it.
         ray.data.DataContext.get_current().enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        concurrency = max(1, min(workers or cpus, cpus // CPUS_PER_ACTOR, len(todo)))
+        resources = ray.cluster_resources()
+        options = actor_options(device or _device(factory), resources)
+        concurrency = min(_actors(options, resources, workers), len(todo))
         dataset = ray.data.from_items([{"path": path} for path in todo]).map_batches(
             AnalyzeBatch,
             fn_constructor_kwargs={"factory": factory, "folder": str(folder)},
             compute=ray.data.ActorPoolStrategy(size=concurrency),
-            num_cpus=CPUS_PER_ACTOR,
             batch_size=BATCH_SIZE,
+            **options,
         )
         for row in dataset.iter_rows():
             yield ReviewResult.from_dict(json.loads(row["record"]))

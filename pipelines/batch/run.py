@@ -39,6 +39,7 @@ from inksight.pipelines.batch.outputs import (
     write_records,
 )
 from inksight.pipelines.errors import PipelineError
+from inksight.pipelines.extras import require
 
 __all__ = ["BatchConfig", "BatchSummary", "run_batch"]
 
@@ -272,6 +273,10 @@ def _check_paths(config: BatchConfig) -> tuple[Path, Path]:
         raise PipelineError(
             f"--out {out} has an unknown extension; end it with {', '.join(OUTPUT_SUFFIXES)}."
         )
+    if out.suffix.lower() == ".parquet":  # refused now, not when the results are written
+        require("parquet", "--out .parquet")
+    if config.backend == "ray":
+        require("ray", "--backend ray")
     if not out.parent.is_dir():
         raise PipelineError(f"the folder of --out {out} does not exist; create {out.parent} first.")
     if out.is_dir():

@@ -39,7 +39,13 @@ from inksight.nlp.vectors.word_vectors import (
     save_word2vec_text,
     write_word_list,
 )
-from inksight.pipelines.assets import GLOVE_SETS, cache_dir, default_model_dir, glove_path
+from inksight.pipelines.assets import (
+    GLOVE_SETS,
+    cache_dir,
+    default_model_dir,
+    glove_path,
+    sentiment_model_path,
+)
 from inksight.pipelines.errors import PipelineError
 
 if TYPE_CHECKING:
@@ -168,13 +174,14 @@ def glove_vectors(name: str = "glove-6b-50d") -> WordVectors:
 
 
 def model_folder(model_dir: str | Path | None = None) -> Path:
-    """``model_dir``, or the default model's folder when it holds a trained model.
+    """``model_dir`` (a folder or a Hub id found locally), or the default model's folder when it
+    holds a trained model.
 
     Raises:
         PipelineError: no ``model_dir`` and no default model yet (it is never trained here).
     """
     if model_dir:
-        return Path(model_dir)
+        return sentiment_model_path(model_dir)
     folder = default_model_dir()
     if not (folder / "model.safetensors").is_file():
         raise PipelineError(

@@ -15,7 +15,7 @@ import itertools
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -389,8 +389,9 @@ class LabRun:
         return StepResult([curve_section(self.points, png, page, self.out, self.config)], [png])
 
 
-def lab_run_main(config: ExperimentConfig) -> dict:
-    """Run steps 2-7 and write ``report.md`` + ``report.html``; returns paths and timings."""
+def lab_run_main(config: ExperimentConfig, on_step: Callable[[str], None] | None = None) -> dict:
+    """Run steps 2-7 and write ``report.md`` + ``report.html``; returns paths and timings.
+    ``on_step`` is told each step as it starts (the web page's progress line)."""
     from inksight.pipelines.lab.report import write_report
 
     started = time.perf_counter()
@@ -400,6 +401,8 @@ def lab_run_main(config: ExperimentConfig) -> dict:
     steps = (lab.data, lab.training, lab.pca, lab.similarity, lab.glove_tests, lab.comparison,
              lab.curve)  # fmt: skip
     for number, name, step in zip(("2", "3", "4", "5", "6", "7a", "7b"), STEPS, steps, strict=True):
+        if on_step is not None:
+            on_step(f"step {number} of 2-7: {name}")
         with _step(number, name, timings, config.progress):
             sections += step().sections
     sections.append(_timings_section(timings))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from inksight.pipelines.devices import DEVICE_HELP, check_device, check_dtype
 from inksight.pipelines.errors import PipelineError
 
 __all__ = ["TrainConfig"]
@@ -67,6 +68,11 @@ class TrainConfig:
         metadata={"help": "Keep the mean weights of the best epoch and the ones just before it "
                   "(checkpoint averaging; 1 keeps the best epoch alone)."},
     )  # fmt: skip
+    calibrate: bool = field(
+        default=True,
+        metadata={"help": "Fit a temperature on the validation reviews, whole and cut to one "
+                  "sentence, so the probabilities are honest on short text (--no-calibrate: off)."},
+    )  # fmt: skip
     min_freq: int = field(default=2, metadata={"help": "Drop tokens seen fewer times in training."})
     max_vocab: int = field(
         default=200_000, metadata={"help": "Largest vocabulary (with <pad>, <unk>)."}
@@ -106,6 +112,12 @@ class TrainConfig:
             "help": "With --freeze, still train the rows of words that had no pretrained vector."
         },
     )
+    random_dims: int = field(
+        default=0,
+        metadata={"help": "With --embeddings glove/word2vec --no-freeze, this many extra dimensions "
+                  "started at random beside the pretrained ones ([pretrained | random], all "
+                  "fine-tuned)."},
+    )  # fmt: skip
     start_from: str | None = field(
         default=None,
         metadata={"help": "Continue training a model: 'default' or a model folder (default: "
@@ -116,8 +128,15 @@ class TrainConfig:
         default=True, metadata={"help": "Score the best checkpoint on the test split."}
     )
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+    device: str = field(default="auto", metadata={"help": DEVICE_HELP})
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = field(
+        default="auto",
+        metadata={"help": "Training precision: auto (fp32 on a CPU, bf16 mixed on a GPU), "
+                  "fp32, or bf16/fp16 mixed (float32 weights, products in the smaller type)."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
+        self.device, self.dtype = check_device(self.device), check_dtype(self.dtype)
         for name in ("epochs", "batch_size", "embed_dim", "min_freq", "max_len", "average_last"):
             if getattr(self, name) < 1:
                 raise PipelineError(f"--{name.replace('_', '-')} must be at least 1.")
@@ -136,6 +155,12 @@ class TrainConfig:
             raise PipelineError("--max-norm must be positive.")
         if self.start_from and self.embeddings != "scratch":
             raise PipelineError("--start-from keeps the model's own Embedding; drop --embeddings.")
+        if self.random_dims < 0 or (
+            self.random_dims and (self.embeddings == "scratch" or self.freeze)
+        ):
+            raise PipelineError(
+                "--random-dims needs --embeddings glove or word2vec without --freeze."
+            )
         if self.train_size is not None and self.train_size < 2:
             raise PipelineError("--train-size must be at least 2.")
         if self.embeddings == "scratch" and (self.freeze or self.vectors):

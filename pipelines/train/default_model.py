@@ -10,13 +10,21 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inksight.pipelines.assets import default_model_dir
+from inksight.nlp.hub import check_push_target
+from inksight.pipelines.assets import default_model_dir, sentiment_model_path
 from inksight.pipelines.train.config import TrainConfig
 
 if TYPE_CHECKING:
     from inksight.nlp.classifier import SentimentClassifier
 
-__all__ = ["default_model_dir", "ensure_default_model", "load_model"]
+__all__ = [
+    "check_push_target",
+    "default_model_dir",
+    "ensure_default_model",
+    "load_model",
+    "local_model_folder",
+    "push_model",
+]
 
 
 def ensure_default_model(*, rebuild: bool = False, progress: bool = True) -> Path:
@@ -38,8 +46,22 @@ def ensure_default_model(*, rebuild: bool = False, progress: bool = True) -> Pat
     return folder
 
 
-def load_model(model_dir: str | Path | None = None) -> SentimentClassifier:
-    """A given model folder, or the default model (trained on first use)."""
+def local_model_folder(model: str | Path | None = None) -> Path:
+    """The folder of ``model``: a folder, a Hub id (``user/name``) from the Hugging Face cache or,
+    when downloads are allowed, the Hub; or the default model (trained on first use)."""
+    return sentiment_model_path(model) if model else ensure_default_model()
+
+
+def load_model(model: str | Path | None = None) -> SentimentClassifier:
+    """A given model folder or Hub id, or the default model (trained on first use)."""
     from inksight.nlp.classifier import load_classifier  # torch: only when a model is loaded
 
-    return load_classifier(model_dir if model_dir else ensure_default_model())
+    return load_classifier(local_model_folder(model))
+
+
+def push_model(folder: str | Path, repo_id: str, *, private: bool = False) -> str:
+    """Upload a model folder (weights, config, vocabulary, metrics, model card) to the Hugging
+    Face Hub repository ``repo_id``, created when missing; returns the commit URL."""
+    from inksight.nlp.hub import push_folder
+
+    return push_folder(folder, repo_id, private=private)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import resource
 import time
 import warnings
 from collections import deque
@@ -24,9 +23,12 @@ from inksight.nlp.model import ModelConfig
 from inksight.nlp.preprocess import PreprocessConfig
 from inksight.nlp.vocab import Vocab, add_bigrams
 from inksight.pipelines.assets import default_model_dir
+from inksight.pipelines.devices import lightning_options
 from inksight.pipelines.errors import PipelineError
+from inksight.pipelines.train.calibration import calibrate
 from inksight.pipelines.train.config import TrainConfig
-from inksight.pipelines.train.data import load_splits, tokenized_reviews
+from inksight.pipelines.train.data import load_splits, sentence_views, tokenized_reviews
+from inksight.pipelines.train.provenance import data_description, provenance, training_command
 
 if TYPE_CHECKING:
     from inksight.pipelines.train.pretrained import InitialEmbeddings
@@ -145,6 +147,7 @@ def _predict(
 def train_main(config: TrainConfig) -> dict:
     """Train one model and write its folder; returns the metrics written to ``metrics.json``."""
     started, cpu_started = time.perf_counter(), _cpu_seconds()
+    lightning_options(config.device, config.dtype)  # a missing GPU is said before the data work
     pl.seed_everything(config.seed, verbose=False)
     out = _output_folder(config)
     base = _starting_model(config)
@@ -164,6 +167,8 @@ def train_main(config: TrainConfig) -> dict:
     model = module.model.cpu()
     model.load_state_dict(best.state)
     model.embedding.max_norm = None
+    if config.calibrate:  # one scalar on the logits, fitted on validation reviews whole and short
+        calibrate(model, tokens["calibration"], labels["calibration"], encode)
     metrics = {
         "val": _scores(labels["val"], _predict(model, sequences["val"])),
         "best_epoch": best.best_epoch + 1,  # 0: the starting model was never beaten
@@ -176,6 +181,9 @@ def train_main(config: TrainConfig) -> dict:
         "model_dir": str(out),
         "trainable_parameters": _trainable_parameters(config, model, start),
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+        "command": training_command(config),  # quoted by the model card (README.md)
+        "data": data_description(config, labels),
+        "provenance": provenance(config, tokens, labels),
     }
     if config.test and len(labels["test"]):
         metrics["test"] = _scores(labels["test"], _predict(model, sequences["test"]))
@@ -205,6 +213,10 @@ def _output_folder(config: TrainConfig) -> Path:
 
 def _cpu_seconds() -> float:
     """CPU time of this process and its finished workers (tokenization forks two)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:  # Windows: this process alone
+        return time.process_time()
     own, children = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
@@ -269,6 +281,10 @@ def _training_data(
         labels["train"] = labels["train"][keep]
     if len(labels["val"]) == 0:
         raise PipelineError("the data is too small to hold out a validation split.")
+    if config.calibrate:  # each validation review whole, then cut to its first / a random sentence
+        short = sentence_views(splits["val"], config.seed)
+        tokens["calibration"] = tokens["val"] + tokenized_reviews(short, preprocess)
+        labels["calibration"] = np.concatenate([labels["val"], short["label"].to_numpy()])
     return tokens, labels
 
 
@@ -300,6 +316,11 @@ def _build_module(
         from inksight.pipelines.train.pretrained import initial_embeddings
 
         start = initial_embeddings(config, vocab, train_tokens)
+        if config.random_dims:  # [pretrained | random] columns, fine-tuned together
+            rng = np.random.default_rng(config.seed)
+            extra = rng.normal(0.0, config.init_std, (len(vocab), config.random_dims))
+            extra[0] = 0.0  # <pad>
+            start.matrix = np.hstack([start.matrix, extra.astype(np.float32)])
     if base is not None:  # the architecture belongs to the model being continued
         model_config = ModelConfig(**{**base.model.config.to_dict(), "vocab_size": len(vocab)})
     else:
@@ -358,8 +379,7 @@ def _fit(
     best = _KeepBestWeights(config.average_last, start, monitor)
     trainer = pl.Trainer(
         max_epochs=config.epochs,
-        accelerator="auto",
-        devices=1,
+        **lightning_options(config.device, config.dtype),  # accelerator, devices, precision
         logger=False,
         enable_checkpointing=False,
         enable_model_summary=False,

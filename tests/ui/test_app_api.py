@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from app_fakes import REVIEWS, fake_pipeline, tiny_lab, write_scan
+from demo_fakes import fake_serving
 
 from inksight.ui.web import handlers
 
@@ -28,6 +29,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict:
+    """What ``inksight demo`` hands the app; nothing is really served."""
+    return fake_serving(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -218,33 +225,6 @@ def test_demo_command_refuses_a_bad_port_in_one_sentence(capsys):
 
     assert code == 2
     assert "--port must be between 1 and 65535" in capsys.readouterr().err
-
-
-@pytest.fixture
-def served(monkeypatch) -> dict:
-    """What ``inksight demo`` hands the app (pipeline, lab); nothing is really served."""
-    import inksight.ui.commands.demo
-    import inksight.ui.web.app
-
-    served = {}
-
-    class Demo:
-        def block_thread(self):
-            pass
-
-        def close(self):
-            pass
-
-    def build_demo(pipeline, lab):
-        served.update(pipeline=pipeline, lab=lab)
-        return Demo()
-
-    monkeypatch.setattr(inksight.ui.web.app, "build_demo", build_demo)
-    monkeypatch.setattr(
-        inksight.ui.web.app, "launch_demo", lambda demo, **options: "http://127.0.0.1:7860/"
-    )
-    monkeypatch.setattr(inksight.ui.commands.demo, "_warm", lambda pipeline, lab: None)
-    return served
 
 
 def test_demo_command_serves_the_pipeline_its_options_describe(served, tiny_model_dir):

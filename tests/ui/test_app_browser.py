@@ -1,8 +1,9 @@
 """The web app in a real browser: Playwright driving Debian's chromium.
 
 Uploads a handwritten review rendered by the project, waits for the transcription and the sentiment
-label, clicks a word of the review for its neighbours, asks for a word's neighbours on their
-own tab and checks the tables. Screenshots go to ``test-artifacts/``.
+label, clicks a word of the review for its neighbours, finds the neighbour tables already answered
+and asks for another word's, and runs the (fake, instant) quick lab from its button. Screenshots
+go to ``test-artifacts/``.
 
 The README's picture comes from the first test run against what users get, the default model
 (trained on first use) and the real embedding sets, instead of the tiny test ones:
@@ -18,10 +19,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
 from app_fakes import tiny_lab
+
+from inksight.ui.web.lab_job import LabJob
 
 pytestmark = pytest.mark.browser
 
@@ -61,12 +65,23 @@ def app_url(tiny_model_dir, tmp_path_factory):
     else:
         pipeline = Pipeline(build_engine("rapidocr"), load_classifier(tiny_model_dir))
         lab = tiny_lab(tmp_path_factory.mktemp("lab"))
-    demo = build_demo(pipeline, lab=lab)
+    demo = build_demo(pipeline, lab=lab, lab_job=LabJob(_instant_lab))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     yield launch_demo(demo, port=port)
     demo.close()
+
+
+def _instant_lab(on_step) -> None:
+    """The quick lab's stand-in: one step, then a report where the real one would be."""
+    from inksight.pipelines.assets import cache_dir
+
+    on_step("step 2 of 2-7: data and preprocessing")
+    time.sleep(1.0)  # long enough for the page to show the run
+    folder = cache_dir() / "lab-quick"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.md").write_text("# Lab\n\nThe instant lab's reading.\n")
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +168,9 @@ def test_a_review_sent_as_a_document_file_is_read_too(page):
 
 def test_ask_for_a_words_neighbours_and_see_the_tables(page):
     page.get_by_role("tab", name="Word neighbours").click()
+    # Answered as the page loaded: the example word's neighbours, before any click.
+    glove = page.locator("#neighbours-glove")
+    glove.get_by_text("excellent").filter(visible=True).first.wait_for()
     word = page.locator("#word textarea, #word input").first
     word.fill("king")
     page.get_by_role("button", name="Find neighbours").click()
@@ -163,3 +181,20 @@ def test_ask_for_a_words_neighbours_and_see_the_tables(page):
     assert classifier.locator("table").count() >= 1
     assert page.locator("#neighbours-glove").get_by_text("prince").count() >= 1
     _shot(page, "app-word-neighbours.png")
+
+
+def test_a_first_visit_runs_the_quick_lab_from_the_page_and_shows_its_report(page):
+    from inksight.pipelines.assets import cache_dir
+
+    page.get_by_role("tab", name="The lab").click()
+    page.locator("#lab-report").get_by_text("has not been made yet").first.wait_for()
+    try:
+        page.get_by_role("button", name="Run the quick lab here").click()
+        page.locator("#lab-status").get_by_text("The quick lab is running").first.wait_for()
+        page.get_by_role("tab", name="Type a review").click()  # the page stays usable meanwhile
+        page.get_by_role("tab", name="The lab").click()
+        page.locator("#lab-report").get_by_text("The instant lab's reading").first.wait_for()
+        assert page.get_by_role("button", name="Run the quick lab here").count() == 0
+        _shot(page, "app-quick-lab.png")
+    finally:
+        shutil.rmtree(cache_dir() / "lab-quick", ignore_errors=True)

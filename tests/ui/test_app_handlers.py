@@ -248,20 +248,22 @@ def test_a_batch_without_files_says_so(pipeline):
 
 
 def test_the_lab_tab_shows_the_report_or_the_command_that_makes_it(tmp_path):
-    missing_text, missing_pictures = handlers.lab_view(tmp_path / "nothing")
+    missing_text, missing_pictures, made = handlers.lab_view(tmp_path / "nothing")
     (tmp_path / "lab" / "figures").mkdir(parents=True)
     Image.new("RGB", (20, 10), "white").save(tmp_path / "lab" / "figures" / "pca_glove.png")
     (tmp_path / "lab" / "report.md").write_text(
         "# Lab\n\n![PCA](figures/pca_glove.png)\n\n| set | accuracy |\n|---|---|\n| glove | 0.47 |\n"
     )
 
-    text, pictures = handlers.lab_view(tmp_path / "lab")
+    text, pictures, remade = handlers.lab_view(tmp_path / "lab")
 
     assert (
         "inksight lab run" in missing_text
         and "inksight lab report" in missing_text
         and missing_pictures == []
+        and not made
     )
+    assert remade and "remake it with `inksight lab run`" in text
     assert "| glove | 0.47 |" in text and "figures/pca_glove.png" not in text
     assert [caption for _, caption in pictures] == ["pca glove"]
 
@@ -279,3 +281,14 @@ def test_records_are_json_safe(pipeline, tmp_path):
     record = handlers.analyze_upload(pipeline, write_scan(tmp_path / "s.png", 1))
 
     assert json.loads(json.dumps(record)) == record
+
+
+def test_the_lab_tab_shows_the_quick_labs_report_when_the_whole_lab_has_none(tmp_path, monkeypatch):
+    monkeypatch.setenv("INKSIGHT_HOME", str(tmp_path))
+    (tmp_path / "lab-quick").mkdir()
+    (tmp_path / "lab-quick" / "report.md").write_text("# Lab\n\nquick reading\n")
+
+    text, _, made = handlers.lab_view()
+
+    assert made and "quick reading" in text
+    assert "the quick lab; the whole lab: `inksight lab run`" in text

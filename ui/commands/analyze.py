@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from inksight.pipelines.analyze import PipelineConfig, ReviewResult
 from inksight.ui.config_args import add_config_arguments, config_from_args
@@ -17,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="read handwritten reviews (images or PDFs) and classify their sentiment",
         description="Read each file with OCR and classify the text. Exits 1 if a file failed.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="images or PDFs")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="images or PDFs; - reads one from standard input"
+    )
     add_config_arguments(parser, PipelineConfig)
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
     parser.set_defaults(func=_analyze)
@@ -31,7 +34,9 @@ def _analyze(args: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(config)
     failed = 0
     for path in args.files:
-        result = pipeline.analyze(path, path=path)
+        # "-": the bytes of one image or PDF piped in (the reader tells the kinds apart itself).
+        source = sys.stdin.buffer.read() if path == "-" else path
+        result = pipeline.analyze(source, path=path)
         failed += not result.ok
         print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else _readable(result))
     return 1 if failed else 0

@@ -77,9 +77,11 @@ def _register_experiments(actions: argparse._SubParsersAction) -> None:
 
 
 def _experiment_config(args: argparse.Namespace):
+    from inksight.pipelines.extras import require
     from inksight.pipelines.lab.experiments import ExperimentConfig
     from inksight.ui.config_args import config_from_args
 
+    require("lab")  # compare, curve and run: pretrained vectors and plots (report: its imports)
     return config_from_args(ExperimentConfig, args)
 
 

@@ -58,7 +58,9 @@ def _help(config_cls: type, name: str) -> str:
 
 
 def _progress(enabled: bool, verb: str):
-    if not enabled:
+    from inksight.ui.console import show_progress
+
+    if not enabled or not show_progress():  # --json or -q: results only
         return None
 
     def report(done: int, total: int) -> None:
@@ -102,7 +104,10 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _finetune(args: argparse.Namespace) -> int:
-    summary = finetune_main(config_from_args(FinetuneConfig, args), progress=not args.json)
+    from inksight.ui.console import show_progress
+
+    progress = not args.json and show_progress()
+    summary = finetune_main(config_from_args(FinetuneConfig, args), progress=progress)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:

@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("texts", nargs="*", help="review texts")
     parser.add_argument("--input", help="file with reviews, or - for standard input")
-    parser.add_argument("--model", help="model folder (default: the default model)")
+    parser.add_argument(
+        "--model", help="model folder or Hugging Face Hub id user/name (default: the default model)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per review")
     parser.add_argument("--top", type=int, default=5, help="top words shown per review")
     parser.set_defaults(func=_predict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from inksight.pipelines.train.config import TrainConfig
 from inksight.ui.config_args import add_config_arguments, config_from_args
@@ -32,10 +33,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from", dest="start_from", default=argparse.SUPPRESS, metavar="MODEL",
         help="continue a model on --data: 'default' or a model folder (the same as --start-from)",
     )  # fmt: skip
+    train.add_argument(
+        "--push-to-hub", metavar="REPO_ID",
+        help="then upload the model folder (with its model card) to this Hugging Face Hub "
+        "repository, user/name; needs `hf auth login` or HF_TOKEN",
+    )  # fmt: skip
     train.set_defaults(func=_train)
 
     evaluate = subparsers.add_parser("evaluate", help="score a model on the held-out test split")
-    evaluate.add_argument("--model", help="model folder (default: the default model)")
+    evaluate.add_argument(
+        "--model", help="model folder or Hugging Face Hub id user/name (default: the default model)"
+    )
     evaluate.add_argument("--data", help="data file or aclImdb folder (default: IMDB)")
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -43,18 +51,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from inksight.pipelines.train.default_model import ensure_default_model
+    from inksight.pipelines.train.default_model import (
+        check_push_target,
+        ensure_default_model,
+        push_model,
+    )
     from inksight.pipelines.train.fit import train_main
 
+    if args.push_to_hub:  # a typo in the id must not cost a training run
+        check_push_target(args.push_to_hub)
     if args.default:
-        folder = ensure_default_model(rebuild=True)
+        folder = ensure_default_model(rebuild=True, progress=getattr(args, "progress", True))
         metrics = json.loads((folder / "metrics.json").read_text())
     else:
         config = config_from_args(TrainConfig, args)
+        if config.embeddings != "scratch":  # pretrained vectors come with the lab extra
+            from inksight.pipelines.extras import require
+
+            require("lab", f"--embeddings {config.embeddings}")  # before minutes of tokenizing
         if config.start_from == "default":
             ensure_default_model(progress=config.progress)  # continuing needs it: train it once
         metrics = train_main(config)
         folder = metrics["model_dir"]
+    if args.push_to_hub:
+        url = push_model(folder, args.push_to_hub)
+        print(f"Model pushed to the Hugging Face Hub: {url}", file=sys.stderr)
     if args.json:
         print(json.dumps(metrics))
         return 0
@@ -76,10 +97,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from inksight.pipelines.train.default_model import ensure_default_model
+    from inksight.pipelines.train.default_model import local_model_folder
     from inksight.pipelines.train.fit import evaluate_model
 
-    metrics = evaluate_model(args.model or ensure_default_model(), args.data, args.split)
+    metrics = evaluate_model(local_model_folder(args.model), args.data, args.split)
     if args.json:
         print(json.dumps(metrics))
     else:

@@ -555,21 +555,35 @@ def _write_downloads(results: list[ReviewResult], folder: Path) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def lab_view(folder: str | Path | None = None) -> tuple[str, list]:
-    """(Markdown, gallery pictures) of the lab report, or how to make it."""
+def lab_view(folder: str | Path | None = None) -> tuple[str, list, bool]:
+    """(Markdown, gallery pictures, whether a report exists) of the lab report, or how to make it.
+
+    Without ``folder``: the whole lab's report (``inksight lab run``), else the quick lab's (the
+    page's button, ``inksight lab run --quick``)."""
+    from inksight.pipelines.assets import cache_dir
     from inksight.pipelines.lab.report import lab_report_view
 
+    folders = [Path(folder)] if folder else [cache_dir() / "lab", cache_dir() / "lab-quick"]
     try:
-        view = lab_report_view(folder)
+        for place in folders:  # the first report found; otherwise the first folder's view
+            view = lab_report_view(place)
+            if view.exists:
+                break
+        else:
+            view = lab_report_view(folders[0])
     except (*USER_ERRORS, OSError) as error:
-        return f"⚠️ The lab report could not be read: {_sentence(error)}", []
+        return f"⚠️ The lab report could not be read: {_sentence(error)}", [], False
     if not view.exists:
         return (
-            "The lab report has not been made yet. Run the whole lab once (the learning curve "
-            "takes a while), then press *Refresh*:\n\n"
-            f"```\n{view.command}\n```\n\nor only its embedding part (PCA pictures, neighbours, "
-            "benchmark, a few minutes): `inksight lab report`.",
+            "The lab report has not been made yet. Press *Run the quick lab here* (one seed, two "
+            "training-set sizes: a few minutes, and the other tabs keep working), or run the "
+            "whole lab in a terminal (the learning curve takes a while), then press *Refresh*:"
+            f"\n\n```\n{view.command}\n```\n\nor only its embedding part (PCA pictures, "
+            "neighbours, benchmark, a few minutes): `inksight lab report`.",
             [],
+            False,
         )
-    note = f"From `{view.folder}` (remake it with `{view.command}`).\n\n"
-    return note + (view.markdown or ""), view.pictures
+    quick = view.folder.name == "lab-quick" and not folder
+    made = "the quick lab; the whole lab: " if quick else "remake it with "
+    note = f"From `{view.folder}` ({made}`{view.command}`).\n\n"
+    return note + (view.markdown or ""), view.pictures, True

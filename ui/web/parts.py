@@ -100,6 +100,7 @@ def wire_text(
     *,
     api_name: str,
     private: bool = False,
+    concurrency_limit: int = CONCURRENCY["text"],
 ) -> None:
     """Classify ``text`` when a trigger fires: a step that answers the record (endpoint
     ``api_name``), then a private one that shows it in ``shown`` (label, words, status, details)."""
@@ -119,7 +120,7 @@ def wire_text(
         outputs=record,
         api_name=api_name,
         concurrency_id="text",
-        concurrency_limit=CONCURRENCY["text"],
+        concurrency_limit=concurrency_limit,
         api_visibility="private" if private else "public",
     ).then(show_text_review, inputs=record, outputs=list(shown), api_visibility="private")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from inksight.pipelines.uploads import IMAGE_SUFFIXES
 from inksight.ui.web import handlers
 from inksight.ui.web.limits import CONCURRENCY
 from inksight.ui.web.parts import UPLOADS, guard
@@ -23,13 +24,14 @@ if TYPE_CHECKING:
 __all__ = ["build_batch_tab"]
 
 
-def build_batch_tab(pipeline: Pipeline) -> None:
-    """Lay out the tab and wire it: every file gets one row, with a progress bar meanwhile."""
+def build_batch_tab(pipeline: Pipeline, limit: int = CONCURRENCY["batch"]) -> None:
+    """Lay out the tab and wire it: every file gets one row, with a progress bar meanwhile;
+    ``limit`` batches run at once."""
     with gr.Tab("Batch"):
         files = gr.File(
             label="Several images / PDFs, or a zip of them",
             file_count="multiple",
-            file_types=[".pdf", ".zip", "image"],
+            file_types=[*IMAGE_SUFFIXES, ".zip"],  # the suffixes the batch unpacks and reads
         )
         button = gr.Button("Analyse all", variant="primary")
         status = gr.Markdown()
@@ -56,5 +58,5 @@ def build_batch_tab(pipeline: Pipeline) -> None:
         api_name="batch",
         preprocess=False,  # the app checks and reads the files itself
         concurrency_id="batch",
-        concurrency_limit=CONCURRENCY["batch"],
+        concurrency_limit=limit,
     )

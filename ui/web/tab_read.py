@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from inksight.pipelines.uploads import IMAGE_SUFFIXES
 from inksight.ui.web import handlers
 from inksight.ui.web.limits import CONCURRENCY
 from inksight.ui.web.parts import (
@@ -64,16 +65,21 @@ class _ReviewColumn:
 
 
 def build_read_tab(
-    pipeline: Pipeline, lab: EmbeddingLab, examples_dir: str | Path | None = None
+    pipeline: Pipeline,
+    lab: EmbeddingLab,
+    examples_dir: str | Path | None = None,
+    limits: dict[str, int] = CONCURRENCY,
 ) -> None:
-    """Lay out the tab and wire it: photo or document in, the review out, words clickable."""
+    """Lay out the tab and wire it: photo or document in, the review out, words clickable.
+    ``limits``: requests run at once per queue ("image", "text"; ``limits.concurrency_limits``)."""
     with gr.Tab("Read a handwritten review"), gr.Row():
         with gr.Column(scale=1):
             photo, document, read_button = _inputs(examples_dir)
         with gr.Column(scale=2):
             review = _ReviewColumn()
-    _wire_image_read([read_button.click, photo.change], photo, review, pipeline, "analyze_image")
-    _wire_image_read([document.upload], document, review, pipeline)
+    reads = [read_button.click, photo.change]
+    _wire_image_read(reads, photo, review, pipeline, limits["image"], "analyze_image")
+    _wire_image_read([document.upload], document, review, pipeline, limits["image"])
     wire_text(
         [review.rescore.click, review.transcription.submit],
         review.transcription,
@@ -82,6 +88,7 @@ def build_read_tab(
         pipeline,
         api_name="rescore_text",
         private=True,
+        concurrency_limit=limits["text"],
     )
     wire_word_click(review.words, review.click_table, review.click_note, lab)
 
@@ -98,7 +105,7 @@ def _inputs(examples_dir: str | Path | None) -> tuple[gr.Image, gr.File, gr.Butt
     )
     document = gr.File(
         label=f"…or a PDF or image file (up to {handlers.MAX_UPLOAD_MB} MB)",
-        file_types=[".pdf", "image"],
+        file_types=list(IMAGE_SUFFIXES),  # by name: a browser may not know .heic as an image
         elem_id="document",
     )
     read_button = gr.Button("Read the review", variant="primary")
@@ -120,6 +127,7 @@ def _wire_image_read(
     source: Any,
     review: _ReviewColumn,
     pipeline: Pipeline,
+    concurrency_limit: int,
     api_name: str | None = None,
 ) -> None:
     """Read the image in ``source`` when a trigger fires: one step that answers the record (the
@@ -144,7 +152,7 @@ def _wire_image_read(
         api_visibility="public" if api_name else "private",
         preprocess=False,  # the app's own reader decodes files: our messages, PDFs accepted
         concurrency_id="image",
-        concurrency_limit=CONCURRENCY["image"],
+        concurrency_limit=concurrency_limit,
     ).then(
         show_image_review,
         inputs=[source, review.record],

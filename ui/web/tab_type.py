@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from inksight.ui.web.limits import CONCURRENCY
 from inksight.ui.web.parts import click_table, wire_text, wire_word_click, word_highlights
 
 if TYPE_CHECKING:
@@ -15,8 +16,11 @@ if TYPE_CHECKING:
 __all__ = ["build_type_tab"]
 
 
-def build_type_tab(pipeline: Pipeline, lab: EmbeddingLab) -> None:
-    """Lay out the tab and wire it: the text is classified on the button or on Enter."""
+def build_type_tab(
+    pipeline: Pipeline, lab: EmbeddingLab, text_limit: int = CONCURRENCY["text"]
+) -> None:
+    """Lay out the tab and wire it: the text is classified on the button or on Enter;
+    ``text_limit`` typed reviews are classified at once."""
     with gr.Tab("Type a review"), gr.Row():
         with gr.Column(scale=1):
             typed = gr.Textbox(label="Review", lines=6, placeholder="Type or paste a movie review…")
@@ -37,5 +41,6 @@ def build_type_tab(pipeline: Pipeline, lab: EmbeddingLab) -> None:
         [label, words, status, details],
         pipeline,
         api_name="analyze_text",
+        concurrency_limit=text_limit,
     )
     wire_word_click(words, table, click_note, lab)

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["build_words_tab"]
 
 
-def build_words_tab(lab: EmbeddingLab) -> None:
-    """Lay out the tab and wire its three questions to the embedding lab."""
+def build_words_tab(lab: EmbeddingLab, page: gr.Blocks | None = None) -> None:
+    """Lay out the tab and wire its three questions to the embedding lab; with ``page``, the
+    neighbours of the example word are answered as the page loads (not on a first click)."""
 
     def similarity(first: str, second: str) -> dict:
         return handlers.similarity(lab, first, second)
@@ -32,7 +33,7 @@ def build_words_tab(lab: EmbeddingLab) -> None:
             "Nearest words by cosine similarity in the classifier's own embeddings, "
             "word2vec trained on the IMDB reviews, and GloVe (6B, 50d)."
         )
-        _neighbours_section(lab)
+        _neighbours_section(lab, page)
         with gr.Row():
             with gr.Column():
                 _question(
@@ -52,7 +53,7 @@ def build_words_tab(lab: EmbeddingLab) -> None:
                 )
 
 
-def _neighbours_section(lab: EmbeddingLab) -> None:
+def _neighbours_section(lab: EmbeddingLab, page: gr.Blocks | None) -> None:
     """A word and how many neighbours; one table per set, and a note for what could not answer."""
     with gr.Row():
         word = gr.Textbox(label="Word", value="good", elem_id="word", scale=3)
@@ -88,6 +89,10 @@ def _neighbours_section(lab: EmbeddingLab) -> None:
         outputs=found,
         api_name="neighbours",
     ).then(show_neighbours, inputs=found, outputs=[*tables, note], api_visibility="private")
+    if page is not None:  # the example word ("good") answered before anyone asks
+        page.load(neighbours, [word, topn], found, api_visibility="private").then(
+            show_neighbours, inputs=found, outputs=[*tables, note], api_visibility="private"
+        )
 
 
 def _question(

@@ -16,6 +16,15 @@ matrix products over per-head views. This module runs the same weights with:
 - float32 products computed by oneDNN rather than torch's default BLAS (MKL), which ran them
   1.7-2.6x slower on this AMD CPU.
 
+On a GPU (``sync_every``), lines stay in the batch until all have ended, which is checked only
+every few steps: every step's tokens and scores stay on the device, so the GPU never waits for
+the host. Caches are kept in the model's dtype (bfloat16 or float16 models work too); softmaxes
+are computed in float32.
+
+It reads transformers' TrOCR modules (``TrOCRDecoderLayer``'s projections and norms) but calls
+none of their ``forward`` methods with keywords, whose names change between versions (5.25
+renamed the position embedding's ``past_key_values_length`` to ``cache_length``).
+
 It is a reimplementation, so ``tests/ocr/test_trocr.py`` checks it against ``generate`` token for token.
 """
 
@@ -32,13 +41,16 @@ from torch import nn
 __all__ = ["GreedyDecoder", "cross_attention_dtype", "quantize_linears"]
 
 
-def cross_attention_dtype(quantize: bool) -> torch.dtype:
-    """bfloat16 for the cross-attention keys/values when quantising on a CPU that computes in it.
+def cross_attention_dtype(quantize: bool, dtype: torch.dtype = torch.float32) -> torch.dtype:
+    """The cross-attention keys/values' type: the model's ``dtype``, or bfloat16 when quantising
+    on a CPU that computes in it.
 
     Halving what every step reads made TrOCR-base's int8 decoder about 20% faster here
     (``benchmarks/bench_trocr.py``); without native bfloat16 it would be emulated and slower.
-    Unquantised models keep float32, so they read exactly as ``generate`` does.
+    Unquantised float32 models keep float32, so they read exactly as ``generate`` does.
     """
+    if dtype != torch.float32:
+        return dtype
     return torch.bfloat16 if quantize and _cpu_has_bfloat16() else torch.float32
 
 
@@ -78,7 +90,8 @@ def _choose(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return chosen, best
 
 
-_MEMORY_CHUNK = 4  # lines whose memory ``GreedyDecoder.memory`` computes at a time
+_MEMORY_CHUNK = 4  # lines whose memory ``GreedyDecoder.memory`` computes at a time on a CPU
+_DEVICE_MEMORY_CHUNK = 64  # on a GPU: bounds the projection's temporary (1.8 GB for base bf16)
 
 # oneDNN's fused linear (what torch.compile uses on CPUs); absent from some builds.
 _ONEDNN_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
@@ -163,7 +176,9 @@ def _memory_projection(layers: Any, projection: nn.Linear | None) -> nn.Module:
     if projection.in_features > projection.out_features:
         return nn.Sequential(projection, fused)
     weight = fused.weight.detach().double()
-    folded = nn.Linear(projection.in_features, weight.shape[0], dtype=fused.weight.dtype)
+    folded = nn.Linear(
+        projection.in_features, weight.shape[0], dtype=fused.weight.dtype, device=weight.device
+    )
     with torch.no_grad():
         folded.weight.copy_(weight @ projection.weight.detach().double())
         folded.bias.copy_(weight @ projection.bias.detach().double() + fused.bias.double())
@@ -178,6 +193,10 @@ class GreedyDecoder(nn.Module):
         projection: ``enc_to_dec_proj`` when the encoder and decoder widths differ, else None.
         cross_dtype: Storage type of the cross-attention keys and values (``torch.bfloat16``
             halves the memory each step reads; ``torch.float32`` reproduces ``generate`` exactly).
+
+    ``sync_every`` (None here) chooses the loop: None drops ended lines from the batch, which
+    asks the host every step (right for a CPU); a number keeps every line to the end and asks
+    whether all have ended only every that many steps (a GPU then never waits).
     """
 
     def __init__(
@@ -196,6 +215,7 @@ class GreedyDecoder(nn.Module):
         self.output_projection = decoder.output_projection
         self.memory_projection = _memory_projection(inner.layers, projection)
         self.cross_dtype = cross_dtype
+        self.sync_every: int | None = None
         self.eval()
 
     def quantize_(self) -> GreedyDecoder:
@@ -216,8 +236,9 @@ class GreedyDecoder(nn.Module):
         )
         # A few lines at a time: for 16 lines of TrOCR-base, one product's 900 MB float32 output
         # made this about a third slower than chunks of 4.
-        for start in range(0, lines, _MEMORY_CHUNK):
-            stop = start + _MEMORY_CHUNK
+        chunk = _MEMORY_CHUNK if hidden.device.type == "cpu" else _DEVICE_MEMORY_CHUNK
+        for start in range(0, lines, chunk):
+            stop = start + chunk
             self.arrange_memory(
                 self.memory_projection(hidden[start:stop]), memory[:, :, start:stop]
             )
@@ -256,10 +277,12 @@ class GreedyDecoder(nn.Module):
         if memory is None:
             memory = self.memory(hidden)
         crosses = [_contiguous(layer, self.cross_dtype) for layer in memory]
-        rows = crosses[0].shape[1]
+        batch = _Batch.start(crosses, max_new_tokens, self._positions(max_new_tokens, start))
+        if self.sync_every:
+            return self._decode_in_place(batch, start, eos, max_new_tokens, min_new_tokens)
+        rows = len(batch.rows)
         tokens: list[list[int]] = [[] for _ in range(rows)]
         log_probs: list[list[float]] = [[] for _ in range(rows)]
-        batch = _Batch.start(crosses, max_new_tokens)
         step = torch.full((rows,), start, dtype=torch.long, device=crosses[0].device)
         done = torch.zeros(rows, dtype=torch.bool, device=step.device)
         for position in range(max_new_tokens):
@@ -284,12 +307,49 @@ class GreedyDecoder(nn.Module):
             step = chosen
         return list(zip(tokens, log_probs, strict=True))
 
+    def _decode_in_place(
+        self, batch: _Batch, start: int, eos: int, max_new_tokens: int, min_new_tokens: int
+    ) -> list[tuple[list[int], list[float]]]:
+        """``forward``'s loop for a GPU: every line to the end, the host asked every
+        ``sync_every`` steps whether all have ended; tokens after a line's end are cut here."""
+        rows, device = len(batch.rows), batch.positions.device
+        chosen_tokens = torch.empty((rows, max_new_tokens), dtype=torch.long, device=device)
+        scores = torch.empty((rows, max_new_tokens), dtype=torch.float32, device=device)
+        step = torch.full((rows,), start, dtype=torch.long, device=device)
+        done = torch.zeros(rows, dtype=torch.bool, device=device)
+        steps = 0
+        for position in range(max_new_tokens):
+            logits = self._step_logits(batch, step, position).float()
+            if position < min_new_tokens:
+                logits[:, eos] = -float("inf")
+            step, scores[:, position] = _choose(logits)
+            chosen_tokens[:, position] = step
+            done |= step == eos
+            steps = position + 1
+            if steps % self.sync_every == 0 and bool(done.all()):
+                break
+        decoded = []
+        for tokens, log_probs in zip(
+            chosen_tokens[:, :steps].tolist(), scores[:, :steps].tolist(), strict=True
+        ):
+            end = tokens.index(eos) + 1 if eos in tokens else steps
+            decoded.append((tokens[:end], log_probs[:end]))
+        return decoded
+
+    def _positions(self, length: int, token: int) -> torch.Tensor:
+        """The position embeddings of positions ``0 .. length - 1``, ``(length, d_model)``.
+
+        Asked for a whole sequence of ``token`` (any id but padding) with the embedding's
+        defaults, so no keyword whose name changed between transformers versions is passed.
+        """
+        device = self.embed_tokens.weight.device
+        ids = torch.full((1, length), token, dtype=torch.long, device=device)
+        return self.embed_positions(ids)[0].to(self.embed_tokens.weight.dtype)
+
     def _step_logits(self, batch: _Batch, step: torch.Tensor, position: int) -> torch.Tensor:
         """Next-token logits for one new token per line at ``position``."""
         rows = step.shape[0]
-        x = self.embed_tokens(step[:, None])
-        x = x + self.embed_positions(step[:, None], cache_length=position).to(x.dtype)
-        x = x[:, 0]
+        x = self.embed_tokens(step) + batch.positions[position]
         if self.layernorm_embedding is not None:
             x = self.layernorm_embedding(x)
         for layer, (cross_keys, cross_values, keys, values) in zip(
@@ -298,11 +358,12 @@ class GreedyDecoder(nn.Module):
             q, k, v = _linear(layer.qkv, x).view(rows, 3, layer.heads, -1).unbind(1)
             keys[:, :, position] = k
             values[:, :, position] = v
-            weights = (q[:, :, None] @ keys[:, :, : position + 1].transpose(2, 3)).softmax(-1)
+            scores = q[:, :, None] @ keys[:, :, : position + 1].transpose(2, 3)
+            weights = scores.float().softmax(-1).to(values.dtype)  # float32 softmax always
             attended = (weights @ values[:, :, : position + 1]).reshape(rows, -1)
             x = layer.self_norm(x + _linear(layer.self_out, attended))
             q = _linear(layer.cross_q, x).view(rows, layer.heads, 1, -1).to(self.cross_dtype)
-            scores = (q @ cross_keys.transpose(2, 3)).float()  # softmax in float32 always
+            scores = (q @ cross_keys.transpose(2, 3)).float()
             weights = scores.softmax(-1).to(self.cross_dtype)
             attended = (weights @ cross_values).reshape(rows, -1).to(x.dtype)
             x = layer.cross_norm(x + _linear(layer.cross_out, attended))
@@ -316,23 +377,28 @@ class _Batch:
     """The lines still being decoded (their rows in the caller's batch) and their caches.
 
     ``caches`` holds, per layer: cross-attention keys and values, then the self-attention keys
-    and values, each ``(line, head, position, head_dim)``.
+    and values, each ``(line, head, position, head_dim)``; ``positions`` the position
+    embeddings, ``(position, d_model)``, shared by every line.
     """
 
     rows: torch.Tensor
     caches: list[list[torch.Tensor]]
+    positions: torch.Tensor
 
     @classmethod
-    def start(cls, crosses: list[torch.Tensor], length: int) -> _Batch:
-        """Per layer, its cross-attention keys and values and empty self-attention caches."""
+    def start(cls, crosses: list[torch.Tensor], length: int, positions: torch.Tensor) -> _Batch:
+        """Per layer, its cross-attention keys and values and empty self-attention caches (in
+        the model's dtype, the positions')."""
         caches = []
         for keys_values in crosses:
             _, rows, heads, _, head_dim = keys_values.shape
             own = torch.empty(
-                (2, rows, heads, length, head_dim), dtype=torch.float32, device=keys_values.device
+                (2, rows, heads, length, head_dim),
+                dtype=positions.dtype,
+                device=keys_values.device,
             )
             caches.append([keys_values[0], keys_values[1], own[0], own[1]])
-        return cls(torch.arange(rows), caches)
+        return cls(torch.arange(rows), caches, positions)
 
     def keep(self, keep: torch.Tensor) -> None:
         """Drop finished lines from the batch and from every cache."""

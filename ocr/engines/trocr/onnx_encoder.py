@@ -346,7 +346,8 @@ def _multi_head_attention(
         )
     # Shapes read from traced tensors would be traced values; the operator needs plain numbers.
     heads = int(module.num_attention_heads)
-    head_dim = int(module.head_dim)
+    # Older transformers 5 releases call it ``attention_head_size``, newer ones ``head_dim``.
+    head_dim = int(getattr(module, "head_dim", None) or module.attention_head_size)
     scale = float(scaling if scaling is not None else head_dim**-0.5)
 
     def flat(states: torch.Tensor) -> torch.Tensor:  # (batch, positions, heads * head_dim)

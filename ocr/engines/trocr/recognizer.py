@@ -6,6 +6,9 @@ the page's detector boxes become line crops, and all crops of a page are read in
 (``trocr_decoder``) rather than ``generate``: fused projections, caches allocated once, and lines
 that have ended leave the batch (once they are a quarter of it), so short lines stop costing
 decoder steps while long ones finish.
+On a GPU (``device``), the crops are resized and normalised there too, in the model's dtype
+(``dtype``: bfloat16 or float16 as well as float32), and the decoder never waits for the GPU
+between steps: lines stay in the batch and "all ended" is checked every few steps.
 Beam search uses ``generate``. Each line's confidence is the mean softmax probability of its
 chosen tokens (the minimum is kept too). The image encoder, most of the time on a CPU, can run in
 onnxruntime (``runtime="onnxruntime"``, see ``trocr_onnx``).
@@ -16,13 +19,13 @@ when told to, because a plain ``from_pretrained`` without network spends minutes
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from inksight.ocr.errors import OcrError
@@ -31,10 +34,12 @@ __all__ = [
     "DEFAULT_MODEL",
     "KNOWN_MODELS",
     "RUNTIMES",
+    "TESTED_TRANSFORMERS",
     "TrocrReading",
     "TrocrRecognizer",
     "build",
     "load_trocr",
+    "warn_if_untested_transformers",
     "weights_available",
 ]
 
@@ -45,7 +50,12 @@ KNOWN_MODELS = (
     "microsoft/trocr-large-handwritten",
 )
 RUNTIMES = ("torch", "onnxruntime")
+_SYNC_EVERY = 8  # decoder steps between a GPU's checks that every line has ended
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
+# The lean decoder reads transformers' TrOCR modules directly, so only the versions it was tested
+# with are claimed (as in pyproject.toml); others get one warning sentence when TrOCR loads.
+TESTED_TRANSFORMERS = ">=5.12,<5.26"
+_warned_about_version = False
 
 
 def weights_available(model: str | Path) -> bool:
@@ -93,6 +103,7 @@ def load_trocr(model: str | Path, *, local_files_only: bool = True) -> tuple[Any
         )
     from transformers import TrOCRProcessor, VisionEncoderDecoderModel
 
+    warn_if_untested_transformers()
     source = str(folder) if folder.is_dir() else str(model)
     try:
         processor = TrOCRProcessor.from_pretrained(
@@ -107,6 +118,34 @@ def load_trocr(model: str | Path, *, local_files_only: bool = True) -> tuple[Any
             "check the folder or hub id, or allow downloads."
         ) from None
     return network.eval(), processor
+
+
+def warn_if_untested_transformers() -> str | None:
+    """Log, once per process, one sentence when the installed transformers is not a tested one.
+
+    Returns:
+        The sentence when the version is outside ``TESTED_TRANSFORMERS``, else None.
+    """
+    global _warned_about_version
+    import transformers
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        tested = Version(transformers.__version__) in SpecifierSet(TESTED_TRANSFORMERS)
+    except InvalidVersion:
+        tested = False
+    if tested:
+        return None
+    sentence = (
+        f"transformers {transformers.__version__} is installed but Inksight's TrOCR reader was "
+        f"tested with transformers{TESTED_TRANSFORMERS.replace(',', ', ')} only; if reading "
+        f"fails, install one of those (pip install 'transformers{TESTED_TRANSFORMERS}')."
+    )
+    if not _warned_about_version:
+        _warned_about_version = True
+        logging.getLogger(__name__).warning(sentence)
+    return sentence
 
 
 @dataclass
@@ -128,9 +167,10 @@ class TrocrRecognizer:
         num_beams: Beam width (1 = greedy, the fastest).
         max_new_tokens: Longest line, in tokens.
         min_new_tokens: Shortest output (0; benchmarks force a fixed length with it).
-        batch_size: Crops decoded together.
-        encoder_batch: Crops encoded together, at most ``batch_size`` (the image encoder is
-            faster per line in smaller batches here; the decoder in larger ones).
+        batch_size: Crops decoded together (on a GPU, 256 keeps it busy).
+        encoder_batch: Crops encoded together, at most ``batch_size`` (on a CPU the image
+            encoder is faster per line in smaller batches, the decoder in larger ones). None:
+            4 on a CPU, ``batch_size`` on a GPU.
         quantize: Dynamic int8 quantisation of the Linear layers (CPU; about 2x faster).
         threads: CPU threads of the onnxruntime encoder's session (None: onnxruntime's default).
             Recorded, never applied to the process: torch's threads (the decoder, the torch
@@ -139,6 +179,11 @@ class TrocrRecognizer:
             recogniser is built; int8 there too when ``quantize``). The decoder stays in torch.
         onnx_cache: A folder where the onnxruntime encoder's graph is kept and found again, so
             building the same model again skips the export (None: export every time).
+        device: Where to read (a ``torch.device`` or its name); the model is moved there, in
+            place. None: where the model already is.
+        dtype: ``torch.float32``, ``torch.bfloat16`` or ``torch.float16``; the model is
+            converted, in place. None: the model's own. int8 and onnxruntime need a float32
+            model on the CPU.
 
     The greedy decoder and an onnxruntime encoder copy the weights when the recogniser is built:
     after changing the model's weights (fine-tuning), build a new recogniser.
@@ -154,19 +199,30 @@ class TrocrRecognizer:
         max_new_tokens: int = 64,
         min_new_tokens: int = 0,
         batch_size: int = 16,
-        encoder_batch: int = 4,
+        encoder_batch: int | None = None,
         quantize: bool = False,
         threads: int | None = None,
         runtime: str = "torch",
         onnx_cache: str | Path | None = None,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
+        warn_if_untested_transformers()
         _check_settings(runtime, batch_size, encoder_batch)
-        model = model.eval()
+        _check_placement(model, device, dtype, quantize, runtime)
+        model = _placed(model.eval(), device, dtype)
+        self.device, self.dtype = model.device, model.dtype
+        on_cpu = self.device.type == "cpu"
+        if encoder_batch is None:
+            encoder_batch = 4 if on_cpu else batch_size
         self._size = _input_size(processor)
         self._mean, self._std = _normalisation(processor)
         # The decoder and the onnxruntime encoder are built from the fp32 weights, before
         # anything is quantised.
         self._decoder = _greedy_decoder(model, quantize)
+        # A GPU prepares its own pixels, and its decoder looks at the host only every few steps.
+        self._pixels_on_device = not on_cpu
+        self._decoder.sync_every = None if on_cpu else _SYNC_EVERY
         self._onnx_encoder = None
         if runtime == "onnxruntime":
             cache = Path(onnx_cache) if onnx_cache is not None else None
@@ -209,6 +265,7 @@ class TrocrRecognizer:
         Done with OpenCV (area interpolation) instead of the processor's PIL path: same result
         for our purposes, several times faster for a batch of line crops.
         """
+        import cv2  # here, so a GPU reader (``pixels_on_device``) runs without OpenCV
         import torch
 
         height, width = self._size
@@ -229,7 +286,12 @@ class TrocrRecognizer:
         if not crops:
             return []
         with self._batch_lock, torch.inference_mode():
-            pixels = self.pixel_values(crops).to(self.model.device)
+            if self._pixels_on_device:
+                pixels = pixels_on_device(
+                    crops, self._size, self._mean, self._std, self.device, self.dtype
+                )
+            else:
+                pixels = self.pixel_values(crops).to(self.device, self.dtype)
             if self.num_beams > 1:
                 decoded = self._beam_search(self.encode(pixels))
             elif self._onnx_encoder is not None:  # the decoder's memory comes with the encoder
@@ -246,7 +308,8 @@ class TrocrRecognizer:
         if self._onnx_encoder is not None:
             return self._onnx_encoder(pixel_values, chunk=self.encoder_batch)
         chunks = pixel_values.split(self.encoder_batch)
-        return torch.cat([self.model.encoder(pixel_values=c).last_hidden_state for c in chunks])
+        hidden = [self.model.encoder(pixel_values=c).last_hidden_state for c in chunks]
+        return hidden[0] if len(hidden) == 1 else torch.cat(hidden)
 
     def _greedy(
         self, hidden: Any = None, *, memory: Any = None
@@ -296,10 +359,66 @@ class TrocrRecognizer:
         return TrocrReading(text, sum(probabilities) / end, min(probabilities))
 
 
-def _check_settings(runtime: str, batch_size: int, encoder_batch: int) -> None:
+def pixels_on_device(
+    crops: list[np.ndarray],
+    size: tuple[int, int],
+    mean: np.ndarray,
+    std: np.ndarray,
+    device: Any,
+    dtype: Any,
+) -> Any:
+    """Resize and normalise crops on ``device`` into a ``dtype`` batch ``(crop, 3, height, width)``.
+
+    The GPU's preprocessing: a Python loop of OpenCV resizes cost a GPU more than the model
+    (3.6 ms a line on the H200's host). The crops travel as one uint8 copy and are resized there
+    with antialiased bilinear interpolation, as the processor's PIL resize does.
+    """
+    import torch
+    from torch.nn import functional
+
+    height, width = size
+    arrays = [np.asarray(crop, dtype=np.uint8) for crop in crops]
+    flat = torch.from_numpy(np.concatenate([array.reshape(-1) for array in arrays]))
+    flat = flat.to(device, non_blocking=True)
+    batch = torch.empty((len(arrays), 3, height, width), dtype=torch.float32, device=device)
+    offset = 0
+    for row, array in enumerate(arrays):
+        image = flat[offset : offset + array.size].view(array.shape)
+        offset += array.size
+        if array.ndim == 2:  # grey
+            image = image[:, :, None].expand(-1, -1, 3)
+        image = image[:, :, :3].permute(2, 0, 1)[None].float()
+        batch[row] = functional.interpolate(
+            image, size=(height, width), mode="bilinear", antialias=True, align_corners=False
+        )[0]
+    scale = torch.as_tensor(1.0 / (255.0 * std), device=device).view(1, 3, 1, 1)
+    shift = torch.as_tensor(-mean / std, device=device).view(1, 3, 1, 1)
+    return batch.mul_(scale).add_(shift).to(dtype)
+
+
+def _placed(model: Any, device: Any, dtype: Any) -> Any:
+    """``model`` moved to ``device`` and converted to ``dtype`` (in place; None leaves it)."""
+    if device is not None or dtype is not None:
+        model.to(device=device, dtype=dtype)
+    return model
+
+
+def _check_placement(model: Any, device: Any, dtype: Any, quantize: bool, runtime: str) -> None:
+    import torch
+
+    device = model.device if device is None else torch.device(device)
+    dtype = model.dtype if dtype is None else dtype
+    if (quantize or runtime != "torch") and (device.type != "cpu" or dtype != torch.float32):
+        raise OcrError(
+            "TrOCR's int8 and onnxruntime options are for a float32 model on the CPU; "
+            "on a GPU, or in bf16/fp16, read with the torch runtime and no int8."
+        )
+
+
+def _check_settings(runtime: str, batch_size: int, encoder_batch: int | None) -> None:
     if runtime not in RUNTIMES:
         raise OcrError(f"unknown TrOCR runtime {runtime!r}; choose {' or '.join(RUNTIMES)}.")
-    if min(batch_size, encoder_batch) < 1:
+    if min(batch_size, 1 if encoder_batch is None else encoder_batch) < 1:
         raise OcrError("TrOCR's batch_size and encoder_batch must each be at least 1.")
 
 
@@ -323,7 +442,7 @@ def _greedy_decoder(model: Any, quantize: bool) -> Any:
     return GreedyDecoder(
         model.decoder,
         projection=getattr(model, "enc_to_dec_proj", None),  # when the widths differ
-        cross_dtype=cross_attention_dtype(quantize),
+        cross_dtype=cross_attention_dtype(quantize, model.dtype),
     )
 
 
@@ -379,6 +498,8 @@ def build(
     threads: int | None = None,
     runtime: str = "torch",
     onnx_cache: str | Path | None = None,
+    device: Any = None,
+    dtype: Any = None,
     **options: Any,
 ):
     """Build an ``OcrEngine`` that finds lines with rapidocr's detector and reads them with TrOCR.
@@ -388,6 +509,8 @@ def build(
         allow_download: Fetch missing weights from the hub.
         threads: CPU threads of each onnxruntime session (the detector's, and the encoder's with
             ``runtime="onnxruntime"``); torch's are set by the program (``inksight.ocr.set_threads``).
+        device: ``torch.device`` TrOCR reads on (None: the CPU); the line detector stays on the CPU.
+        dtype: ``torch.dtype`` TrOCR reads in (None: float32).
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...); ``detector``
             overrides the detector settings.
     """
@@ -407,6 +530,8 @@ def build(
         threads=threads,
         runtime=runtime,
         onnx_cache=onnx_cache,
+        device=device,
+        dtype=dtype,
     )
     detector = RapidDetector(load_models(threads=threads, detector=options.pop("detector", None)))
     return OcrEngine(recognizer, detector, **options)
