@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from inksight.ocr.engines.rapidocr import DEFAULT_DETECTOR  # noqa: E402
 from inksight.ocr.fonts import HARD_HELD_OUT_FONTS, HARD_TUNING_FONTS  # noqa: E402
-from inksight.ocr.metrics import summarize  # noqa: E402
+from inksight.ocr.metrics import summarize, summarize_by_tag  # noqa: E402
 from inksight.ocr.synth import write_dataset  # noqa: E402
 from inksight.pipelines.errors import AssetError  # noqa: E402
 from inksight.pipelines.ocr_jobs import (  # noqa: E402
@@ -62,10 +62,17 @@ VARIANTS: list[tuple[str, dict]] = [
     ("box threshold 0.3 (faint writing)", {"detector": {"box_thresh": 0.3}}),
     ("pixel threshold 0.2 (faint writing)", {"detector": {"thresh": 0.2}}),
     ("keep lines from confidence 0.4", {"min_confidence": 0.4}),
+    # Darkening the whole page (detection too), with the line crops left as the page gives them.
+    ("grey ink left as it is (gamma 1)", {"ink_gamma": 1.0, "crop_gamma": 1.0}),
+    ("grey ink darkened, gamma 1.5", {"ink_gamma": 1.5, "crop_gamma": 1.0}),
+    ("grey ink darkened, gamma 2", {"ink_gamma": 2.0, "crop_gamma": 1.0}),
+    ("grey ink in line crops as it is (gamma 1)", {"crop_gamma": 1.0}),
+    ("grey ink darkened in line crops only, gamma 2", {"crop_gamma": 2.0}),
+    ("grey ink darkened in line crops only, gamma 3", {"crop_gamma": 3.0}),
 ]  # fmt: skip
 
 
-def render_dev_set(folder: Path, lines: int, pages: int) -> list[dict]:
+def render_dev_set(folder: Path, lines: int, pages: int, seed: int = SEED) -> list[dict]:
     """The development set: hard style, tuning fonts only, sentences the benchmark never uses."""
     fonts = resolve_fonts(["hard-tuning"])
     if not fonts:
@@ -79,7 +86,7 @@ def render_dev_set(folder: Path, lines: int, pages: int) -> list[dict]:
         count = lines if kind == "line" else pages
         for record in write_dataset(
             folder / subset, texts, fonts, count, kinds=(kind,), styles=(style,),
-            seed=SEED + number, tier="hard",
+            seed=seed + number, tier="hard",
         ):  # fmt: skip
             record["image"] = f"{subset}/{record['image']}"
             records.append(record)
@@ -97,11 +104,16 @@ def read_variant(options: dict, folder: Path, records: list[dict]) -> dict:
         by_subset[f"{kind}/{style}"] = summarize(chosen)
     cers = [report["cer"] for report in by_subset.values() if report.get("images")]
     overall = summarize(scores)
+    effects = summarize_by_tag(scores)
     return {
         "mean_subset_cer": round(sum(cers) / len(cers), 6),
         "line_recall": overall.get("line_recall"),
         "by_subset": {key: report.get("cer") for key, report in by_subset.items()},
         "seconds": round(time.perf_counter() - started, 1),
+        # Where the errors are, for choosing what to try next (tuning fonts only).
+        "by_effect": {
+            tag: (r["images"], r["cer"], r.get("line_recall")) for tag, r in effects.items()
+        },
     }
 
 
@@ -111,12 +123,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pages", type=int, default=5, help="page images per style")
     parser.add_argument("--out", type=Path, default=RESULTS / "ocr_reader_tuning.json")
     parser.add_argument(
+        "--seed", type=int, default=SEED, help="a second development set: another seed"
+    )
+    parser.add_argument(
         "--only", nargs="+", default=(), metavar="WORDS",
         help="read only the variants whose name contains one of these (and the shipped one)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    folder = RESULTS / "ocr_reader_tuning_data"
-    records = render_dev_set(folder, args.lines, args.pages)
+    folder = RESULTS / "ocr_reader_tuning_data" / str(args.seed)
+    records = render_dev_set(folder, args.lines, args.pages, args.seed)
     print(f"development set: {len(records)} images in {len(HARD_TUNING_FONTS)} tuning fonts")
     rows = []
     chosen = [
@@ -131,6 +146,7 @@ def main(argv: list[str] | None = None) -> dict:
         "benchmark": "ocr_reader_tuning",
         "command": "python benchmarks/tune_ocr_reader.py " + " ".join(argv or sys.argv[1:]),
         "fonts": list(HARD_TUNING_FONTS),
+        "seed": args.seed,
         "images": len(records),
         "shipped_detector": DEFAULT_DETECTOR,
         "variants": rows,

@@ -39,7 +39,12 @@ class PreparedPage:
 
 
 def prepare_page(
-    rgb: np.ndarray, *, flatten: bool = True, normalise: bool = True, work_side: int = WORK_SIDE
+    rgb: np.ndarray,
+    *,
+    flatten: bool = True,
+    normalise: bool = True,
+    work_side: int = WORK_SIDE,
+    ink_gamma: float = 1.0,
 ) -> PreparedPage:
     """Shrink to the working size, flatten a visible sheet, and even out background light.
 
@@ -48,6 +53,7 @@ def prepare_page(
         flatten: Look for a sheet of paper and warp it to a rectangle.
         normalise: Divide by the estimated background (removes shadows and uneven light).
         work_side: Longest side to work at; larger pages are shrunk first.
+        ink_gamma: After normalising, grey ink is darkened by this power (1: unchanged).
     """
     to_original = np.eye(3)
     height, width = rgb.shape[:2]
@@ -63,11 +69,12 @@ def prepare_page(
             to_original = to_original @ np.linalg.inv(warp)
             flattened = True
     if normalise:
-        rgb = cv2.cvtColor(normalise_background(rgb), cv2.COLOR_GRAY2RGB)
+        gray = normalise_background(rgb, ink_gamma=ink_gamma)
+        rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
     return PreparedPage(np.ascontiguousarray(rgb), to_original, flattened)
 
 
-def normalise_background(rgb: np.ndarray) -> np.ndarray:
+def normalise_background(rgb: np.ndarray, *, ink_gamma: float = 1.0) -> np.ndarray:
     """Return a grayscale page with paper at white and ink dark, whatever the lighting.
 
     The background (paper under its shadows) is estimated by closing the image (erasing the thin dark
@@ -86,8 +93,16 @@ def normalise_background(rgb: np.ndarray) -> np.ndarray:
     ratio = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
     # ratio: paper ~1.0, ink well below; map [ink_level, 0.92] -> [0, 255].
     ink_level = min(float(np.percentile(ratio, 0.5)), 0.6)
-    stretched = (ratio - ink_level) / max(0.92 - ink_level, 1e-3)
-    return np.clip(stretched * 255.0, 0, 255).astype(np.uint8)
+    stretched = np.clip((ratio - ink_level) / max(0.92 - ink_level, 1e-3), 0.0, 1.0)
+    # Pencil stays mid-grey after the stretch; the detector and recogniser want dark ink.
+    return darken_ink((stretched * 255.0).astype(np.uint8), ink_gamma)
+
+
+def darken_ink(image: np.ndarray, gamma: float) -> np.ndarray:
+    """Grey ink made darker (paper white stays white): each pixel's share of white to ``gamma``."""
+    if gamma == 1.0:
+        return image
+    return ((image.astype(np.float32) / 255.0) ** gamma * 255.0).astype(np.uint8)
 
 
 def find_sheet(

@@ -24,6 +24,7 @@ __all__ = [
     "DEVICE_HELP",
     "DTYPES",
     "DTYPE_HELP",
+    "TRAINING_DTYPE_HELP",
     "check_device",
     "check_dtype",
     "lightning_options",
@@ -34,6 +35,10 @@ __all__ = [
 DTYPES = ("auto", "fp32", "bf16", "fp16")
 DEVICE_HELP = "Where the model runs: auto (a CUDA GPU when there is one), cpu, cuda or cuda:N."
 DTYPE_HELP = "Number type of the model: auto (fp32 on a CPU, bf16 on a GPU), fp32, bf16 or fp16."
+TRAINING_DTYPE_HELP = (
+    "Training precision: auto (fp32 on a CPU, bf16 mixed on a GPU), fp32, or bf16/fp16 mixed "
+    "(float32 weights, products in the smaller type)."
+)
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 _PRECISION = {"fp32": "32-true", "bf16": "bf16-mixed", "fp16": "16-mixed"}  # Lightning's names
 

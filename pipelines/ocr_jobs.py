@@ -32,7 +32,13 @@ from inksight.pipelines.assets import (
     imdb_csv_path,
     trocr_model_path,
 )
-from inksight.pipelines.devices import DEVICE_HELP, DTYPE_HELP, check_device, check_dtype
+from inksight.pipelines.devices import (
+    DEVICE_HELP,
+    DTYPE_HELP,
+    TRAINING_DTYPE_HELP,
+    check_device,
+    check_dtype,
+)
 from inksight.pipelines.errors import AssetError, PipelineError
 from inksight.pipelines.extras import require
 
@@ -169,10 +175,8 @@ class FinetuneConfig:
     )
     device: str = field(default="auto", metadata={"help": DEVICE_HELP})
     dtype: Literal["auto", "fp32", "bf16", "fp16"] = field(
-        default="auto",
-        metadata={"help": "Training precision: auto (fp32 on a CPU, bf16 mixed on a GPU), "
-                  "fp32, or bf16/fp16 mixed (float32 weights, products in the smaller type)."},
-    )  # fmt: skip
+        default="auto", metadata={"help": TRAINING_DTYPE_HELP}
+    )
 
     def __post_init__(self) -> None:
         for name in ("train", "val", "out"):

@@ -61,3 +61,20 @@ def tiny_model_dir(tiny_reviews_csv: Path, tmp_path_factory: pytest.TempPathFact
         )
     )  # fmt: skip
     return out
+
+
+@pytest.fixture(scope="module")
+def sharp_tiny_trocr():
+    """The tiny model, its cross-attention sharpened: at random initialisation every crop reads
+    as the same text, so a test comparing two ways of reading could not see a mix-up of lines."""
+    import torch
+
+    from inksight.ocr.engines.trocr.configs import build_trocr
+
+    model, processor = build_trocr("tiny", seed=3)
+    with torch.no_grad():
+        for layer in model.decoder.model.decoder.layers:
+            attention = layer.encoder_attn
+            for linear in (attention.q_proj, attention.k_proj, attention.v_proj):
+                linear.weight.mul_(10.0)
+    return model, processor

@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from inksight.pipelines.devices import DEVICE_HELP, check_device, check_dtype
+from inksight.pipelines.devices import (
+    DEVICE_HELP,
+    TRAINING_DTYPE_HELP,
+    check_device,
+    check_dtype,
+)
 from inksight.pipelines.errors import PipelineError
 
 __all__ = ["TrainConfig"]
@@ -130,10 +135,8 @@ class TrainConfig:
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
     device: str = field(default="auto", metadata={"help": DEVICE_HELP})
     dtype: Literal["auto", "fp32", "bf16", "fp16"] = field(
-        default="auto",
-        metadata={"help": "Training precision: auto (fp32 on a CPU, bf16 mixed on a GPU), "
-                  "fp32, or bf16/fp16 mixed (float32 weights, products in the smaller type)."},
-    )  # fmt: skip
+        default="auto", metadata={"help": TRAINING_DTYPE_HELP}
+    )
 
     def __post_init__(self) -> None:
         self.device, self.dtype = check_device(self.device), check_dtype(self.dtype)

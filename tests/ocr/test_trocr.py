@@ -13,28 +13,16 @@ from PIL import Image
 from inksight.ocr import OcrError
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    """The tiny model, its cross-attention sharpened: at random initialisation every crop reads
-    as the same text, so a test comparing two ways of reading could not see a mix-up of lines."""
-    import torch
-
-    from inksight.ocr.engines.trocr.configs import build_trocr
-
-    model, processor = build_trocr("tiny", seed=3)
-    with torch.no_grad():
-        for layer in model.decoder.model.decoder.layers:
-            attention = layer.encoder_attn
-            for linear in (attention.q_proj, attention.k_proj, attention.v_proj):
-                linear.weight.mul_(10.0)
-    return model, processor
-
-
 def _crops(count: int) -> list[np.ndarray]:
     rng = np.random.default_rng(7)
     return [
         rng.integers(0, 255, (30 + 5 * i, 150 + 40 * i, 3), dtype=np.uint8) for i in range(count)
     ]
+
+
+@pytest.fixture(scope="module")
+def tiny(sharp_tiny_trocr):
+    return sharp_tiny_trocr
 
 
 @pytest.mark.parametrize("runtime", ["torch", "onnxruntime"])

@@ -20,22 +20,6 @@ from inksight.pipelines.errors import PipelineError
 needs_cuda = pytest.mark.skipif("not __import__('torch').cuda.is_available()")
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    """The tiny model with sharpened cross-attention, so different crops read differently."""
-    import torch
-
-    from inksight.ocr.engines.trocr.configs import build_trocr
-
-    model, processor = build_trocr("tiny", seed=3)
-    with torch.no_grad():
-        for layer in model.decoder.model.decoder.layers:
-            attention = layer.encoder_attn
-            for linear in (attention.q_proj, attention.k_proj, attention.v_proj):
-                linear.weight.mul_(10.0)
-    return model, processor
-
-
 def _crops(count: int, seed: int = 7) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     return [
@@ -44,6 +28,11 @@ def _crops(count: int, seed: int = 7) -> list[np.ndarray]:
 
 
 # --- resolving --device and --dtype ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(sharp_tiny_trocr):
+    return sharp_tiny_trocr
 
 
 def test_auto_resolves_to_the_cpu_without_a_gpu_and_dtype_auto_to_float32(monkeypatch):
