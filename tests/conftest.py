@@ -1,13 +1,16 @@
 """Shared fixtures: an isolated Inksight cache, a tiny review set and a tiny trained model.
 
 Every test run gets its own ``INKSIGHT_HOME``, so tests never read or write the user's cache and
-never find (or train) the real default model by accident.
+never find (or train) the real default model by accident. No test reaches the network (CI has
+none): a TCP connection to anything but this machine fails the test that made it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import random
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +28,40 @@ def inksight_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.pop("INKSIGHT_MODEL", None)
     os.environ.pop("INKSIGHT_ALLOW_DOWNLOAD", None)
     return home
+
+
+_LOCAL_NAMES = {"localhost", ""}
+
+
+def _is_local(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str) or host in _LOCAL_NAMES:
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a host name: resolving it already left the machine
+    return ip.is_loopback or ip.is_unspecified
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network() -> None:
+    """Tests use packaged assets or files they make: a TCP connection off this machine fails
+    with a sentence naming the address (Ray's and gradio's servers on 127.0.0.1 are fine)."""
+    connect = socket.socket.connect
+
+    def local_only(self: socket.socket, address) -> None:
+        tcp = self.family in (socket.AF_INET, socket.AF_INET6) and self.type == socket.SOCK_STREAM
+        if tcp and not _is_local(address):
+            raise AssertionError(
+                f"a test tried to reach {address}; tests must use packaged assets or files "
+                "they make."
+            )
+        return connect(self, address)
+
+    socket.socket.connect = local_only
+    yield
+    socket.socket.connect = connect
 
 
 def make_reviews(n: int = 240, seed: int = 0) -> pd.DataFrame:

@@ -20,7 +20,9 @@ def without_timing(records: list[dict]) -> list[dict]:
 
 @pytest.mark.ray
 @pytest.mark.real_assets
-def test_ray_gives_the_local_records_and_resumes_exactly_once(tmp_path, tiny_model_dir):
+def test_ray_gives_the_local_records_and_resumes_exactly_once(
+    tmp_path, tiny_model_dir, monkeypatch
+):
     from inksight.ocr.fonts import find_fonts, select_fonts
     from inksight.ocr.synth import render_text
     from inksight.pipelines.assets import font_dirs
@@ -44,6 +46,13 @@ def test_ray_gives_the_local_records_and_resumes_exactly_once(tmp_path, tiny_mod
     on_ray.write_text("".join(local.read_text().splitlines(keepends=True)[:2]))
     shutil.copy(tmp_path / "local.jsonl.batch.json", tmp_path / "ray.jsonl.batch.json")
 
+    # Ray's head asks cloud metadata addresses (169.254.169.254) which cloud it runs on, unless
+    # ~/ray_bootstrap_config.yaml describes the cluster: give its processes a home that does, so
+    # the test never leaves this machine.
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ray_bootstrap_config.yaml").write_text("{}\n")
+    monkeypatch.setenv("HOME", str(home))
     summary = run_batch(
         BatchConfig(folder, on_ray, workers=2, backend="ray", progress=False), config
     )
