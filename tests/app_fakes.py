@@ -39,3 +39,8 @@ def tiny_lab(folder: Path) -> EmbeddingLab:
     model = write_model(folder / "lab-model")
     glove = write_glove(folder / "glove.txt")
     return EmbeddingLab({"model": "model", "glove": glove}, model_dir=model)
+
+
+def upload(path: Path, name: str | None = None) -> dict:
+    """What gradio hands the app for an uploaded file."""
+    return {"path": str(path), "orig_name": name or path.name, "meta": {"_type": "gradio.FileData"}}

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from app_fakes import REVIEWS, fake_pipeline, tiny_lab, write_scan
+from app_fakes import REVIEWS, fake_pipeline, tiny_lab, upload, write_scan
 from PIL import Image
 
 from inksight.pipelines.batch.outputs import read_records
@@ -22,11 +22,6 @@ def pipeline(tiny_model_dir):
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     return tiny_lab(tmp_path_factory.mktemp("lab"))
-
-
-def upload(path: Path, name: str | None = None) -> dict:
-    """What gradio hands the app for an uploaded file."""
-    return {"path": str(path), "orig_name": name or path.name, "meta": {"_type": "gradio.FileData"}}
 
 
 # --- reading a review ---------------------------------------------------------------------------
