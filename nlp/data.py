@@ -15,6 +15,7 @@ __all__ = [
     "LengthBucketSampler",
     "ReviewWindows",
     "SequenceDataset",
+    "batch_logits",
     "collate_batch",
     "encode_parts",
     "encode_sequences",
@@ -163,6 +164,20 @@ def collate_batch(batch: Sequence[tuple[np.ndarray, int]]) -> dict[str, torch.Te
         ids[row, : len(seq)] = torch.from_numpy(np.asarray(seq, dtype=np.int64))
     labels = torch.tensor([label for _, label in batch], dtype=torch.long)
     return {"ids": ids, "lengths": lengths, "labels": labels}
+
+
+@torch.inference_mode()
+def batch_logits(
+    model: torch.nn.Module, sequences: Sequence[np.ndarray], batch_size: int = 256
+) -> torch.Tensor:
+    """The model's logits for each sequence, ``(n, classes)``, computed ``batch_size`` at a time
+    in eval mode."""
+    model.eval()
+    chunks = [
+        model(collate_batch([(seq, 0) for seq in sequences[start : start + batch_size]])["ids"])
+        for start in range(0, len(sequences), batch_size)
+    ]
+    return torch.cat(chunks) if chunks else torch.zeros((0, 2))
 
 
 class LengthBucketSampler(Sampler[list[int]]):

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-import torch
 
-from inksight.nlp.data import collate_batch, encode_sequences
+from inksight.nlp.data import batch_logits, encode_sequences
 from inksight.nlp.model import EmbeddingClassifier
 from inksight.nlp.vocab import Vocab
 
@@ -26,18 +25,10 @@ MIN_EXAMPLES = 600
 _GRID = np.exp(np.linspace(np.log(0.25), np.log(4.0), 241))  # 1.2% steps, T in [1/4, 4]
 
 
-@torch.inference_mode()
-def logit_margins(
-    model: EmbeddingClassifier, sequences: Sequence[np.ndarray], batch_size: int = 256
-) -> np.ndarray:
+def logit_margins(model: EmbeddingClassifier, sequences: Sequence[np.ndarray]) -> np.ndarray:
     """The positive-minus-negative logit of each sequence, before any temperature."""
-    model.eval()
-    out = []
-    for start in range(0, len(sequences), batch_size):
-        batch = collate_batch([(seq, 0) for seq in sequences[start : start + batch_size]])
-        logits = model(batch["ids"]) * model.config.temperature
-        out.append((logits[:, 1] - logits[:, 0]).numpy())
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    logits = batch_logits(model, sequences) * model.config.temperature
+    return (logits[:, 1] - logits[:, 0]).numpy()
 
 
 def fit_temperature(margins: np.ndarray, labels: np.ndarray) -> float | None:

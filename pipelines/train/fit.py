@@ -17,7 +17,7 @@ import pytorch_lightning as pl
 import torch
 
 from inksight.nlp.classifier import LABELS, SentimentClassifier, load_classifier, save_classifier
-from inksight.nlp.data import ReviewWindows, collate_batch, encode_parts, encode_sequences
+from inksight.nlp.data import ReviewWindows, batch_logits, encode_parts, encode_sequences
 from inksight.nlp.lightning import SentimentDataModule, SentimentModule
 from inksight.nlp.model import ModelConfig
 from inksight.nlp.preprocess import PreprocessConfig
@@ -130,18 +130,9 @@ def _scores(labels: np.ndarray, p_positive: np.ndarray) -> dict:
     return classification_metrics(labels, (p_positive >= 0.5).astype(int), p_positive)
 
 
-@torch.inference_mode()
-def _predict(
-    model: torch.nn.Module, sequences: Sequence[np.ndarray], batch_size: int = 256
-) -> np.ndarray:
+def _predict(model: torch.nn.Module, sequences: Sequence[np.ndarray]) -> np.ndarray:
     """The probability of 'positive' for each sequence."""
-    model.eval()
-    out = []
-    for start in range(0, len(sequences), batch_size):
-        chunk = sequences[start : start + batch_size]
-        batch = collate_batch([(seq, 0) for seq in chunk])
-        out.append(torch.softmax(model(batch["ids"]), dim=-1)[:, 1].numpy())
-    return np.concatenate(out) if out else np.zeros(0, dtype=float)
+    return torch.softmax(batch_logits(model, sequences), dim=-1)[:, 1].numpy()
 
 
 def train_main(config: TrainConfig) -> dict:
