@@ -41,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table, verdict, write_result  # noqa: E402
 from bench_app import READY, _free_port, stop  # noqa: E402
 
+from inksight.ocr.synth import blank_pdf  # noqa: E402
+
 TARGETS = {
     "blank_pdf_s": 5.0,
     "blank_pdf_rss_growth_mb": 500.0,
@@ -51,18 +53,6 @@ TARGETS = {
 
 
 # --- inputs ---------------------------------------------------------------------------------------
-
-
-def blank_pdf(pages: int, size: tuple[float, float] = (612, 792)) -> bytes:
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument.new()
-    for _ in range(pages):
-        document.new_page(*size)
-    out = io.BytesIO()
-    document.save(out)
-    document.close()
-    return out.getvalue()
 
 
 def big_tiff(pages: int = 4, side: int = 10_000) -> bytes:

@@ -55,6 +55,7 @@ __all__ = [
     "SynthSample",
     "TIERS",
     "Tier",
+    "blank_pdf",
     "clean_review_text",
     "render_blank",
     "render_text",
@@ -851,6 +852,20 @@ def _render_hard(
     image = read_image(jpeg) if jpeg is not None else Image.fromarray(pixels.astype(np.uint8))
     sample = SynthSample(image, lines, font_name, kind, style, seed, "hard", effects, x_height)
     return _Rendered(sample, jpeg)
+
+
+def blank_pdf(pages: int, size: tuple[float, float] = (612, 792)) -> bytes:
+    """A PDF of ``pages`` empty pages of ``size`` points (default US letter): tens of bytes a
+    page, however many pages, so it tests what a reader does with a long document."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(*size)
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    return out.getvalue()
 
 
 def render_blank(kind: str, seed: int = 0) -> Image.Image:

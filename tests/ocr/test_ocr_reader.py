@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from inksight.ocr import MAX_PIXELS, OcrError, read_image, read_pages
+from inksight.ocr.synth import blank_pdf
 
 
 def _png_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -190,15 +191,7 @@ def test_one_bad_tiff_page_does_not_lose_the_others():
 
 
 def _blank_pdf(pages: int, size: tuple[float, float] = (100, 140)) -> bytes:
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument.new()
-    for _ in range(pages):
-        document.new_page(*size)
-    out = io.BytesIO()
-    document.save(out)
-    document.close()
-    return out.getvalue()
+    return blank_pdf(pages, size)  # small pages: the limits, not the rendering, are under test
 
 
 @pytest.fixture

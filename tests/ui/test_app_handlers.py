@@ -264,11 +264,9 @@ def test_the_lab_tab_shows_the_report_or_the_command_that_makes_it(tmp_path):
 
 
 def _empty_pdf(path: Path) -> Path:
-    import pypdfium2 as pdfium
+    from inksight.ocr.synth import blank_pdf
 
-    document = pdfium.PdfDocument.new()
-    document.save(str(path))
-    document.close()
+    path.write_bytes(blank_pdf(0))
     return path
 
 
