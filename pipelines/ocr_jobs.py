@@ -347,8 +347,9 @@ def review_language_model() -> WordLanguageModel:
     """The word model rapidocr's beam search reads with, built once and cached.
 
     It counts the IMDB reviews ``review_texts()[1::2]`` plus symspellpy's English list. The OCR
-    benchmarks render ``review_texts()[0::2]``, so no sentence they score is in the model. Without
-    the reviews CSV it is the English list alone.
+    benchmark renders ``review_texts()[0::4]`` and the reader's tuning set ``[2::4]`` (``synth``
+    by default ``[0::2]``), so no sentence they score is in the model. Without the reviews CSV it
+    is the English list alone.
     """
     from inksight.ocr.language_model import WordLanguageModel
     from inksight.ocr.lexicon import dictionary_path
