@@ -85,3 +85,17 @@ def test_sentence_views_cut_each_review_to_one_of_its_sentences_twice():
     assert list(views["text"][:2]) == ["Dull start here.", "Awful from the start."]
     for text, original in zip(views["text"], list(frame["text"]) * 2, strict=True):
         assert text in original and len(text) < len(original)
+
+
+@pytest.mark.real_assets
+def test_the_rotten_tomatoes_rows_never_reach_training_or_ocr_text():
+    """They are the external test set: no split, and no text OCR renders or counts words from."""
+    from inksight.pipelines.ocr_jobs import review_texts
+    from inksight.pipelines.train.data import load_reviews, load_rotten_tomatoes
+
+    external = set(load_rotten_tomatoes()["text"])
+    assert len(external) > 8000
+    splits = load_splits()
+    assert not any(external & set(frame["text"]) for frame in splits.values())
+    assert not external & set(load_reviews()["text"])
+    assert not external & set(review_texts())
