@@ -69,6 +69,9 @@ VARIANTS: list[tuple[str, dict]] = [
     ("grey ink in line crops as it is (gamma 1)", {"crop_gamma": 1.0}),
     ("grey ink darkened in line crops only, gamma 2", {"crop_gamma": 2.0}),
     ("grey ink darkened in line crops only, gamma 3", {"crop_gamma": 3.0}),
+    # The faint look: when a page gave nothing, look again with grey ink darkened (gamma 3).
+    ("no faint look at a page that gave nothing", {"faint_look": 1.0}),
+    ("faint look, gamma 2", {"faint_look": 2.0}),
 ]  # fmt: skip
 
 

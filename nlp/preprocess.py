@@ -20,13 +20,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-__all__ = ["NEGATIONS", "PreprocessConfig", "Preprocessor", "clean_text"]
+__all__ = ["CONTRAST_WORDS", "NEGATIONS", "PreprocessConfig", "Preprocessor", "clean_text"]
 
 # Words that flip a review. spaCy's STOP_WORDS holds all of these; dropping them turns
 # "not good" into "good".
 NEGATIONS = frozenset(
     {"no", "not", "n't", "never", "nor", "nothing", "without", "none", "nobody", "neither",
      "nowhere", "cannot", "noone"}
+)  # fmt: skip
+
+# Contrast and degree words, also spaCy stopwords: "good but too long", "only just watchable" and
+# "not even funny" turn on them, and a one-sentence review has little else.
+CONTRAST_WORDS = frozenset(
+    {"but", "however", "although", "though", "yet", "too", "enough", "very", "really", "quite",
+     "only", "just", "even", "least", "well", "much", "more", "less", "rather", "almost"}
 )  # fmt: skip
 
 # The lookup table folds comparatives and superlatives into other words ("worst" -> "wrong",
@@ -51,6 +58,11 @@ class PreprocessConfig:
         default=True,
         metadata={"help": "Keep not/no/never/n't... even when stopwords are dropped."},
     )
+    keep_contrast: bool = field(
+        default=False,
+        metadata={"help": "Keep contrast and degree words (but, too, very, only, even...) even "
+                  "when stopwords are dropped."},
+    )  # fmt: skip
     max_chars: int = field(
         default=20_000,
         metadata={"help": "Longer texts are truncated to this many characters (and flagged)."},
@@ -67,7 +79,9 @@ class PreprocessConfig:
     def cache_key(self) -> dict:
         """The fields that change the tokens (batching and processes do not)."""
         keep = ("lowercase", "lemmatize", "remove_stopwords", "keep_negations", "max_chars")
-        return {k: getattr(self, k) for k in keep} | {"version": 2}
+        key = {k: getattr(self, k) for k in keep} | {"version": 2}
+        # Only when set, so the token caches made before this option stay valid.
+        return key | ({"keep_contrast": True} if self.keep_contrast else {})
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -117,7 +131,10 @@ class Preprocessor:
         if not self.config.remove_stopwords:
             return frozenset()
         words = {w.translate(_APOSTROPHES) for w in STOP_WORDS}
-        return frozenset(words - NEGATIONS) if self.config.keep_negations else frozenset(words)
+        kept = (NEGATIONS if self.config.keep_negations else set()) | (
+            CONTRAST_WORDS if self.config.keep_contrast else set()
+        )
+        return frozenset(words - kept)
 
     def is_truncated(self, text: str) -> bool:
         return len(text) > self.config.max_chars

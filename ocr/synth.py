@@ -78,6 +78,7 @@ BLANKS = (
     "squared-photo",
     "noise",
     "wall",
+    "desk-photo",  # the hard tier's photo of an empty sheet or sticky note on a cluttered desk
 )
 
 # Short reviews for tests and the web app's examples: (text, label).
@@ -873,13 +874,17 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
 
     Args:
         kind: one of ``BLANKS``: a paper (``white``, ``lined``, ``squared``), optionally with
-            ``-photo`` (the sheet photographed on a table), ``noise`` or ``wall``.
+            ``-photo`` (the sheet photographed on a table), ``noise``, ``wall``, or
+            ``desk-photo`` (any hard-tier paper photographed as the hard tier does: on a
+            cluttered desk, with a shadow, blur, sensor noise and JPEG).
         seed: the same seed gives the same image.
     """
     if kind not in BLANKS:
         raise OcrError(f"Unknown blank image kind {kind!r}; choose one of {', '.join(BLANKS)}.")
     rng = np.random.default_rng(seed)
     width, height = int(rng.integers(700, 1300)), int(rng.integers(700, 1400))
+    if kind == "desk-photo":
+        return _hard_blank(rng, width, height)
     if kind == "noise":  # sensor noise over a random grey, as from a photo of nothing
         pixels = rng.uniform(60, 200) + _grain(rng, (height, width, 3), rng.uniform(10, 50))
     elif kind == "wall":  # plaster: blotches at several scales, fine grain, uneven light
@@ -897,6 +902,15 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
             return read_image(jpeg)
         pixels = pixels + _grain(rng, pixels.shape, 1.2)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def _hard_blank(rng: np.random.Generator, width: int, height: int) -> Image.Image:
+    paper = str(rng.choice(HARD_PAPERS))
+    pitch = int(rng.integers(60, 100))
+    layout = _Layout(width, height, [int(rng.integers(80, 160))], pitch, pitch)
+    sheet = _hard_paper(layout, rng, paper)
+    _pixels, _matrix, jpeg, _effects = _hard_photograph(sheet, rng, "page", rng.uniform(0.5, 1))
+    return read_image(jpeg)
 
 
 def render_text(

@@ -93,6 +93,11 @@ class TrainConfig:
         default=True,
         metadata={"help": "Keep not/no/never/n't although spaCy lists them as stopwords."},
     )
+    keep_contrast: bool = field(
+        default=False,
+        metadata={"help": "Also keep contrast and degree words (but, too, very, only, even...), "
+                  "which spaCy lists as stopwords."},
+    )  # fmt: skip
     train_size: int | None = field(
         default=None,
         metadata={

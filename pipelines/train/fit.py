@@ -146,7 +146,9 @@ def train_main(config: TrainConfig) -> dict:
         config = replace(config, max_len=base.max_len, bigrams=base.bigrams)
         preprocess = base.preprocessor.config
     else:
-        preprocess = PreprocessConfig(keep_negations=config.keep_negations)
+        preprocess = PreprocessConfig(
+            keep_negations=config.keep_negations, keep_contrast=config.keep_contrast
+        )
     tokens, labels = _training_data(config, preprocess)
     vocab = _vocabulary(config, tokens["train"], base)
     encode = {"vocab": vocab, "max_len": config.max_len, "bigrams": config.bigrams}

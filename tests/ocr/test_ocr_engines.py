@@ -228,7 +228,9 @@ def test_small_faint_writing_is_found_with_the_second_look(engine):
 
 
 @pytest.mark.real_assets
-@pytest.mark.parametrize("kind", ["white", "white-photo", "squared-photo", "wall", "noise"])
+@pytest.mark.parametrize(
+    "kind", ["white", "white-photo", "squared-photo", "wall", "noise", "desk-photo"]
+)
 def test_blank_synthetic_sheets_give_no_lines_and_say_no_text(engine, kind):
     from inksight.ocr.synth import render_blank
 

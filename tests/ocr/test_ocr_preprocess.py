@@ -1,4 +1,4 @@
-"""Page preparation: shadows evened out, and grey pencil made dark when asked."""
+"""Page preparation: shadows evened out, grey pencil made dark when asked, and the faint look."""
 
 from __future__ import annotations
 
@@ -68,3 +68,63 @@ def test_with_crop_gamma_the_recogniser_reads_darker_pencil_on_white_paper():
     stroke = plain < 200  # the pencil in the crop the recogniser reads
     assert darker[stroke].mean() < plain[stroke].mean() - 30
     assert darker[~stroke].mean() > 240  # the paper around it stays white
+
+
+class _SeesOnlyDarkInk:
+    """A detector that, like the real one, misses a stroke too pale for it: it finds the stroke
+    of ``_pencil_under_a_shadow`` only when the page it is shown has it darker than mid-grey."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    def detect(self, rgb, *, side=None):
+        self.looks += 1
+        if rgb[55:62, 40:360].mean() < 100:
+            return np.array([[[30, 45], [370, 45], [370, 72], [30, 72]]], dtype=np.float64), [0.9]
+        return np.zeros((0, 4, 2)), []
+
+
+class _Reads:
+    name = "reads"
+
+    def __init__(self, text: str, confidence: float = 0.9) -> None:
+        self.reading = (text, confidence)
+
+    def recognize(self, crops):
+        return [self.reading for _ in crops]
+
+
+def _engine(recognizer, detector, **options):
+    from inksight.ocr.engines.base import OcrEngine
+
+    return OcrEngine(recognizer, detector, flatten=False, second_look=False, **options)
+
+
+def test_a_pale_pencil_line_is_found_by_the_faint_look_instead_of_no_text():
+    page = Image.fromarray(_pencil_under_a_shadow())
+
+    without = _engine(_Reads("a pale pencil line"), _SeesOnlyDarkInk(), faint_look=1.0).read(page)
+    assert without.lines == [] and without.warnings == ["no text was found in the image."]
+
+    found = _engine(_Reads("a pale pencil line"), _SeesOnlyDarkInk()).read(page)
+    assert found.text == "a pale pencil line" and found.warnings == []
+
+
+def test_the_faint_look_keeps_only_sure_readings_and_blank_paper_stays_blank():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    for unsure in (_Reads("oh", 0.9), _Reads("a pale pencil line", 0.55)):  # a desk's texture
+        result = _engine(unsure, _SeesOnlyDarkInk()).read(page)
+        assert result.lines == [] and result.warnings == ["no text was found in the image."]
+
+    blank = np.full((120, 400, 3), 235, np.uint8)
+    detector = _SeesOnlyDarkInk()
+    assert _engine(_Reads("a pale pencil line"), detector).read(Image.fromarray(blank)).lines == []
+    assert detector.looks == 2  # the page, then the faint look: both found nothing
+
+
+def test_one_character_alone_is_not_a_line():
+    # A mug's rim on a desk reads as "O", a pen as "/": sure readings, but not writing.
+    page = Image.fromarray(_pencil_under_a_shadow())
+    for shape in ("O", "/"):
+        assert _engine(_Reads(shape, 0.95), _BoxAroundTheStroke()).read(page).lines == []
+    assert _engine(_Reads("ok", 0.95), _BoxAroundTheStroke()).read(page).text == "ok"

@@ -150,5 +150,8 @@ def test_blank_images_hold_nothing_that_looks_like_ink():
     for kind in ("white", "lined", "squared"):  # clean paper: rules are light, never ink-dark
         assert _gray(render_blank(kind, seed=1)).min() > 110
     assert render_blank("wall", seed=3).tobytes() == render_blank("wall", seed=3).tobytes()
+    desk = render_blank("desk-photo", seed=2)  # a sheet or sticky note among things on a desk
+    assert desk.tobytes() == render_blank("desk-photo", seed=2).tobytes()
+    assert np.ptp(_gray(desk)) > 100  # not one flat colour: the desk, its objects, the sheet
     with pytest.raises(OcrError, match="Unknown blank image kind"):
         render_blank("mirror")
