@@ -3,7 +3,8 @@ and score it on IMDB validation, whole and cut to one sentence (first, random). 
 rotten_tomatoes rows: they are the external test set, scored only by bench_classifier.py.
 
     python scripts/sentiment_ablation.py NAME '{"embed_dropout": 0.2}'
-    python scripts/sentiment_ablation.py keep-contrast --keep-stopwords but however too very
+    python scripts/sentiment_ablation.py old-default '{"keep_contrast": false, "min_freq": 2, "dropout": 0.3}'
+    python scripts/sentiment_ablation.py keep-more --keep-stopwords also still
 
 Options are ``TrainConfig`` fields as JSON. ``--keep-stopwords`` keeps these stopwords like the
 negations (a patch for this process only); use a fresh INKSIGHT_HOME with it, since the token

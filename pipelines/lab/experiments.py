@@ -61,6 +61,9 @@ VARIANTS: dict[str, dict] = {
     "glove-finetuned": {"embeddings": "glove", "freeze": False},
     "word2vec-init": {"embeddings": "word2vec", "freeze": False},
 }
+# The lab's figures are about embeddings, so its cells keep the recipe they were first made with
+# when the default sentiment model's recipe moves on (docs/sentiment.md): comparable runs.
+LAB_RECIPE: dict = {"dropout": 0.3, "min_freq": 2, "keep_contrast": False}
 POOLINGS = ("max", "mean", "max+mean")
 FULL = "full"  # the size label of the whole training split
 FULL_SIZES: tuple[int | str, ...] = (250, 500, 1000, 2000, 5000, 10_000, FULL)
@@ -179,12 +182,12 @@ class ExperimentConfig:
         """The TrainConfig settings every cell inherits: a changed one is a different lab."""
         from inksight.pipelines.train.config import TrainConfig
 
-        inherited = {k: v for k, v in asdict(TrainConfig()).items() if k in _INHERITED}
+        inherited = {k: v for k, v in asdict(TrainConfig(**LAB_RECIPE)).items() if k in _INHERITED}
         return {**inherited, "lr": self.lr or inherited["lr"]}
 
 
 _INHERITED = ("lr", "weight_decay", "embed_dim", "dropout", "init_std", "min_freq", "max_vocab",
-              "max_len", "bigrams", "keep_negations")  # fmt: skip
+              "max_len", "bigrams", "keep_negations", "keep_contrast")  # fmt: skip
 
 
 def _size(value: int | str) -> int | str:
@@ -350,6 +353,7 @@ def _train_cell(config: ExperimentConfig, variant: str, pooling: str, size, seed
             lr=config.training_settings()["lr"],
             vectors=config.vectors if VARIANTS[variant]["embeddings"] == "glove" else None,
             progress=False,
+            **LAB_RECIPE,
             **VARIANTS[variant],
         )
         metrics = train_main(train)

@@ -23,6 +23,7 @@ from pathlib import Path
 from inksight.nlp.vectors.word_vectors import WordVectors
 from inksight.pipelines.lab.experiments import (
     FULL,
+    LAB_RECIPE,
     ExperimentConfig,
     compare_keys,
     compare_reading,
@@ -124,7 +125,9 @@ def train_lab_model(config: ExperimentConfig, folder: Path) -> tuple[Path, dict]
         metrics = json.loads(metrics_file.read_text())
         if metrics.get("config", {}).get("train_size") == train_size:
             return folder, metrics
-    train = TrainConfig(out=folder, data=config.data, train_size=train_size, progress=False)
+    train = TrainConfig(
+        out=folder, data=config.data, train_size=train_size, progress=False, **LAB_RECIPE
+    )
     if train_size is not None:
         train.epochs = epochs_for(train_size, train.batch_size, config.max_epochs)
     return folder, train_main(train)

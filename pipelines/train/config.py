@@ -46,7 +46,7 @@ class TrainConfig:
     pooling: Literal["max", "mean", "max+mean"] = field(
         default="max", metadata={"help": "Pooling of token vectors into one review vector."}
     )
-    dropout: float = field(default=0.3, metadata={"help": "Dropout before the Linear layer."})
+    dropout: float = field(default=0.5, metadata={"help": "Dropout before the Linear layer."})
     init_std: float = field(default=0.01, metadata={"help": "Std of the random Embedding init."})
     embed_dropout: float = field(
         default=0.0, metadata={"help": "Dropout on the token vectors before pooling."}
@@ -78,7 +78,7 @@ class TrainConfig:
         metadata={"help": "Fit a temperature on the validation reviews, whole and cut to one "
                   "sentence, so the probabilities are honest on short text (--no-calibrate: off)."},
     )  # fmt: skip
-    min_freq: int = field(default=2, metadata={"help": "Drop tokens seen fewer times in training."})
+    min_freq: int = field(default=5, metadata={"help": "Drop tokens seen fewer times in training."})
     max_vocab: int = field(
         default=200_000, metadata={"help": "Largest vocabulary (with <pad>, <unk>)."}
     )
@@ -94,7 +94,7 @@ class TrainConfig:
         metadata={"help": "Keep not/no/never/n't although spaCy lists them as stopwords."},
     )
     keep_contrast: bool = field(
-        default=False,
+        default=True,
         metadata={"help": "Also keep contrast and degree words (but, too, very, only, even...), "
                   "which spaCy lists as stopwords."},
     )  # fmt: skip

@@ -1,3 +1,5 @@
+import json
+
 from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
 
 
@@ -42,3 +44,15 @@ def test_very_long_text_is_truncated_and_flagged():
     text = "good " * 200_000  # 1 MB
     assert pre.is_truncated(text)
     assert len(pre.tokenize(text)) <= pre.config.max_chars // 5 + 1
+
+
+def test_contrast_and_degree_words_can_be_kept_like_the_negations():
+    text = "Good but far too long, and only just watchable."
+    assert Preprocessor().tokenize(text) == ["good", "far", "long", "watchable"]
+    kept = PreprocessConfig(keep_contrast=True)
+    assert Preprocessor(kept).tokenize(text) == [
+        "good", "but", "far", "too", "long", "only", "just", "watchable"
+    ]  # fmt: skip
+    # A model folder stores the choice, and its cached tokens are kept apart from the others'.
+    assert PreprocessConfig.from_dict(json.loads(kept.to_json())) == kept
+    assert kept.cache_key() != PreprocessConfig().cache_key()
