@@ -227,6 +227,34 @@ def test_small_faint_writing_is_found_with_the_second_look(engine):
         engine.second_look = True
 
 
+MID_SIZE_NOTE = (
+    "Honestly, the second half drags and I kept checking my watch. Most of the cast\n"
+    "is fine but the script gives them nothing to do and the jokes never land\n"
+    "at all, which is a shame because the first twenty minutes were sharp and\n"
+    "I wanted more"
+)
+
+
+@pytest.mark.real_assets
+def test_a_photographed_page_of_small_writing_is_found_line_by_line(engine):
+    """Writing 16-20 px high on a photographed page: at the detector's size the lines are under
+    20 px, too small for it; the second look, zoomed in, finds each one."""
+    from inksight.ocr.fonts import find_fonts
+    from inksight.ocr.synth import render_text
+    from inksight.pipelines.assets import font_dirs
+
+    font = find_fonts(font_dirs()).get("nanum-pen-script")
+    if font is None:
+        pytest.skip("nanum-pen-script is not installed: run scripts/install_fonts.sh")
+    sample = render_text(
+        MID_SIZE_NOTE, "nanum-pen-script", font, kind="page", style="photo", seed=103, tier="hard"
+    )
+    assert len(sample.lines) == 4
+    assert len(engine.read(sample.image).lines) == 4
+    # What the reader found before the second look fired from 20 px instead of 14.
+    assert len(build_engine("rapidocr", small_writing=14).read(sample.image).lines) <= 2
+
+
 @pytest.mark.real_assets
 @pytest.mark.parametrize(
     "kind", ["white", "white-photo", "squared-photo", "wall", "noise", "desk-photo"]
