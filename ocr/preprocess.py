@@ -8,6 +8,7 @@ reported where the user sees them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -15,6 +16,9 @@ import numpy as np
 
 __all__ = ["PreparedPage", "find_sheet", "flatten_sheet", "normalise_background", "prepare_page"]
 
+# A sheet found with corners hidden by shadow: its bright region must still fill this share of
+# the quadrilateral, or more than a corner is missing and the quad is not the sheet.
+MIN_SHEET_FILL = 0.85
 WORK_SIDE = 1800  # longest side we work at; handwriting on an A4/Letter page stays >= 20 px high
 
 
@@ -129,19 +133,21 @@ def find_sheet(
     if not min_area <= area <= max_area:
         return None
     hull = cv2.convexHull(contour)
-    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-    if len(quad) != 4:
+    polygon = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    # A shadow across a corner makes the bright region a pentagon or hexagon: four of its sides
+    # still lie on the sheet's edges, and where they meet are the corners the shadow hides.
+    quad = polygon if len(polygon) == 4 else _corners_behind_shadow(polygon)
+    if quad is None:
         return None
-    # The bright region must *be* the quadrilateral: a shadow across the sheet cuts a corner off
-    # the region, and warping to that wrong quad does more harm than not flattening at all.
+    # The bright region must lie inside the quadrilateral and fill most of it: a quad that
+    # swallows the table, or misses part of the sheet, warps the text worse than no flattening.
     region = cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
-    quad_mask = cv2.fillConvexPoly(np.zeros_like(mask), quad.reshape(4, 2), 1)
-    overlap = np.logical_and(region, quad_mask).sum() / max(
-        np.logical_or(region, quad_mask).sum(), 1
-    )
-    if overlap < 0.95:
+    quad_mask = cv2.fillConvexPoly(np.zeros_like(mask), np.round(quad).astype(np.int32), 1)
+    shared = np.logical_and(region, quad_mask).sum()
+    fill = 0.95 if len(polygon) == 4 else MIN_SHEET_FILL  # a hidden corner leaves a gap
+    if shared < 0.97 * region.sum() or shared < fill * quad_mask.sum():
         return None
-    corners = _order_corners(quad.reshape(4, 2).astype(np.float64) / scale)
+    corners = _order_corners(quad.astype(np.float64) / scale)
     # Every corner must lie inside the frame: a sheet running off the edge is not all visible.
     margin = 0.015 * max(height, width)
     inside_frame = (corners[:, 0] > margin) & (corners[:, 0] < width - margin)
@@ -157,6 +163,49 @@ def find_sheet(
     if inside.all() or gray[inside].mean() < gray[~inside].mean() + 20:
         return None
     return corners
+
+
+def _corners_behind_shadow(polygon: np.ndarray) -> np.ndarray | None:
+    """The corners of a sheet whose bright region is a 5- or 6-sided ``polygon``: one or two
+    corners cut off by shadow. Four of its sides lie on the sheet's edges; of the ways to pick
+    four, the one whose corners (where those sides' lines meet) are most nearly right angles."""
+    if not 5 <= len(polygon) <= 6:
+        return None
+    points = polygon.astype(np.float64)
+    sides = [(points[i], points[(i + 1) % len(points)]) for i in range(len(points))]
+    best, best_skew = None, np.inf
+    for kept in itertools.combinations(range(len(sides)), 4):  # in order around the polygon
+        corners = [
+            _intersection(*sides[first], *sides[second])
+            for first, second in zip(kept, kept[1:] + kept[:1], strict=True)
+        ]
+        if any(corner is None for corner in corners):
+            continue
+        skew = _worst_angle(np.array(corners))
+        if skew < best_skew:
+            best, best_skew = np.array(corners), skew
+    return best
+
+
+def _worst_angle(corners: np.ndarray) -> float:
+    """How far, in degrees, the corner angle furthest from 90 degrees is from it."""
+    worst = 0.0
+    for index in range(4):
+        before = corners[index - 1] - corners[index]
+        after = corners[(index + 1) % 4] - corners[index]
+        cosine = before @ after / max(np.linalg.norm(before) * np.linalg.norm(after), 1e-9)
+        worst = max(worst, abs(np.degrees(np.arccos(np.clip(cosine, -1, 1))) - 90))
+    return worst
+
+
+def _intersection(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray | None:
+    """Where the line through a, b meets the line through c, d (None when nearly parallel)."""
+    ab, cd = b - a, d - c
+    cross = ab[0] * cd[1] - ab[1] * cd[0]
+    if abs(cross) < 1e-6 * np.linalg.norm(ab) * np.linalg.norm(cd):
+        return None
+    t = ((c - a)[0] * cd[1] - (c - a)[1] * cd[0]) / cross
+    return a + t * ab
 
 
 def flatten_sheet(rgb: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,13 +248,7 @@ def _sides_are_sharp(gray: np.ndarray, corners: np.ndarray, ratio: float = 0.35)
 
 def _roughly_rectangular(corners: np.ndarray, tolerance: float = 35.0) -> bool:
     """True when every corner angle is within ``tolerance`` degrees of 90 (a photographed sheet)."""
-    for index in range(4):
-        before = corners[index - 1] - corners[index]
-        after = corners[(index + 1) % 4] - corners[index]
-        cosine = before @ after / max(np.linalg.norm(before) * np.linalg.norm(after), 1e-9)
-        if abs(np.degrees(np.arccos(np.clip(cosine, -1, 1))) - 90) > tolerance:
-            return False
-    return True
+    return _worst_angle(corners) <= tolerance
 
 
 def _order_corners(points: np.ndarray) -> np.ndarray:

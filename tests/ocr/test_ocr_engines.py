@@ -237,8 +237,8 @@ MID_SIZE_NOTE = (
 
 @pytest.mark.real_assets
 def test_a_photographed_page_of_small_writing_is_found_line_by_line(engine):
-    """Writing 16-20 px high on a photographed page: at the detector's size the lines are under
-    20 px, too small for it; the second look, zoomed in, finds each one."""
+    """Writing with an x-height under 16 px on a photographed sheet with a shadow across it: all
+    four lines are found (the reader of 2026-12-04 found one)."""
     from inksight.ocr.fonts import find_fonts
     from inksight.ocr.synth import render_text
     from inksight.pipelines.assets import font_dirs
@@ -251,8 +251,6 @@ def test_a_photographed_page_of_small_writing_is_found_line_by_line(engine):
     )
     assert len(sample.lines) == 4
     assert len(engine.read(sample.image).lines) == 4
-    # What the reader found before the second look fired from 20 px instead of 14.
-    assert len(build_engine("rapidocr", small_writing=14).read(sample.image).lines) <= 2
 
 
 @pytest.mark.real_assets

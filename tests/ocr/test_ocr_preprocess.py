@@ -128,3 +128,51 @@ def test_one_character_alone_is_not_a_line():
     for shape in ("O", "/"):
         assert _engine(_Reads(shape, 0.95), _BoxAroundTheStroke()).read(page).lines == []
     assert _engine(_Reads("ok", 0.95), _BoxAroundTheStroke()).read(page).text == "ok"
+
+
+class _LinesOfHeight:
+    """A detector whose one line is ``height`` pixels high at its own size, wherever it looks."""
+
+    side = 736
+
+    def __init__(self, height: float) -> None:
+        self.height, self.looks = height, 0
+
+    def detect(self, rgb, *, side=None):
+        self.looks += 1
+        shrink = min(1.0, (side or self.side) / max(rgb.shape[:2]))
+        h = self.height / shrink
+        return np.array([[[30, 40], [370, 40], [370, 40 + h], [30, 40 + h]]]), [0.9]
+
+
+def test_the_second_look_zooms_in_on_lines_lower_than_small_writing():
+    from inksight.ocr.engines.base import SMALL_WRITING, OcrEngine
+
+    page = Image.fromarray(_pencil_under_a_shadow())
+    for height, looks in ((SMALL_WRITING - 2, 2), (SMALL_WRITING + 2, 1)):
+        detector = _LinesOfHeight(height)
+        OcrEngine(_Reads("a line"), detector, flatten=False).read(page)
+        assert detector.looks == looks, height
+
+
+def _sheet_with_a_shadowed_corner() -> tuple[np.ndarray, np.ndarray]:
+    """A photo of a tilted white sheet on a dark table, a hard shadow over its bottom-right
+    corner (the shaded paper darker than the threshold between paper and table); and the
+    sheet's true corners."""
+    import cv2
+
+    photo = np.full((900, 800, 3), 70, np.float32)
+    corners = np.array([[180, 150], [600, 110], [650, 760], [220, 800]], np.float32)
+    cv2.fillConvexPoly(photo, corners.astype(np.int32), (240, 238, 232))
+    ys, xs = np.mgrid[0:900, 0:800]
+    photo[xs + ys > 1250] *= 0.45  # the shadow's edge runs across the corner
+    return np.clip(photo, 0, 255).astype(np.uint8), corners
+
+
+def test_a_sheet_whose_corner_is_in_shadow_is_still_found_with_that_corner():
+    from inksight.ocr.preprocess import find_sheet
+
+    photo, truth = _sheet_with_a_shadowed_corner()
+    found = find_sheet(photo)
+    assert found is not None
+    assert np.abs(found - truth).max() < 15  # pixels, of a sheet 650 px high
