@@ -150,13 +150,12 @@ class OcrEngine:
         ]
 
     def find_lines(
-        self, page: Image.Image | np.ndarray, *, ink_gamma: float | None = None, closer: bool = True
+        self, page: Image.Image | np.ndarray, *, ink_gamma: float | None = None
     ) -> tuple[list[LineBox], PreparedPage]:
         """Find text lines on one page; returns the lines and the prepared image they refer to.
 
         Line corners are in prepared-image pixels (see ``inksight.ocr.preprocess.prepare_page``).
-        ``ink_gamma`` overrides the engine's own for this look; ``closer=False`` never takes the
-        second look.
+        ``ink_gamma`` overrides the engine's own for this look.
         """
         prepared = prepare_page(
             np.asarray(_rgb(page)),
@@ -164,15 +163,15 @@ class OcrEngine:
             normalise=self.normalise,
             ink_gamma=self.ink_gamma if ink_gamma is None else ink_gamma,
         )
-        return self._detect_lines(prepared.image, closer=closer), prepared
+        return self._detect_lines(prepared.image), prepared
 
-    def _detect_lines(self, image: np.ndarray, *, closer: bool = True) -> list[LineBox]:
+    def _detect_lines(self, image: np.ndarray) -> list[LineBox]:
         """Detect at the detector's own size; small writing triggers a second, zoomed look."""
         lines = group_lines(*self.detector.detect(image))
         if not hasattr(self.detector, "side"):  # a detector that cannot zoom gets one look
             return lines
         base = min(1.0, self.detector.side / max(image.shape[:2]))  # the detector's shrink
-        if self.second_look and closer and _median_height(lines) * base < self.small_writing:
+        if self.second_look and _median_height(lines) * base < self.small_writing:
             return self._look_closer(image, lines)
         return lines
 
@@ -228,24 +227,17 @@ class OcrEngine:
         return lines, []
 
     def _look(
-        self,
-        page: Image.Image,
-        number: int,
-        *,
-        ink_gamma: float | None = None,
-        closer: bool = True,
+        self, page: Image.Image, number: int, *, ink_gamma: float | None = None
     ) -> tuple[list[Line], bool]:
         """Find and read the lines of a page; whether anything looked like writing."""
-        found, prepared = self.find_lines(page, ink_gamma=ink_gamma, closer=closer)
+        found, prepared = self.find_lines(page, ink_gamma=ink_gamma)
         if not found:
             return [], False
         lines, writing = self._read_found(found, prepared, page, number)
-        if (
-            not lines and self.second_look and closer
-        ):  # boxes but no words: maybe writing too small to read
-            closer = self._look_closer(prepared.image, [])
-            if closer:
-                lines, more_writing = self._read_found(closer, prepared, page, number)
+        if not lines and self.second_look:  # boxes but no words: maybe writing too small to read
+            zoomed = self._look_closer(prepared.image, [])
+            if zoomed:
+                lines, more_writing = self._read_found(zoomed, prepared, page, number)
                 writing = writing or more_writing
         return lines, writing
 
