@@ -71,10 +71,10 @@ VARIANTS: list[tuple[str, dict]] = [
     ("grey ink darkened in line crops only, gamma 3", {"crop_gamma": 3.0}),
     # The faint look: when a page gave nothing, look again with grey ink darkened (gamma 3).
     ("no faint look at a page that gave nothing", {"faint_look": 1.0}),
+    ("faint look, gamma 2", {"faint_look": 2.0}),
     # The second look at small writing, from which height (detector pixels) it fires.
     ("second look below 14 px (until 2026-12-05)", {"small_writing": 14}),
     ("second look below 26 px", {"small_writing": 26}),
-    ("faint look, gamma 2", {"faint_look": 2.0}),
 ]  # fmt: skip
 
 

@@ -227,7 +227,7 @@ def test_small_faint_writing_is_found_with_the_second_look(engine):
         engine.second_look = True
 
 
-MID_SIZE_NOTE = (
+SMALL_WRITING_NOTE = (
     "Honestly, the second half drags and I kept checking my watch. Most of the cast\n"
     "is fine but the script gives them nothing to do and the jokes never land\n"
     "at all, which is a shame because the first twenty minutes were sharp and\n"
@@ -247,7 +247,13 @@ def test_a_photographed_page_of_small_writing_is_found_line_by_line(engine):
     if font is None:
         pytest.skip("nanum-pen-script is not installed: run scripts/install_fonts.sh")
     sample = render_text(
-        MID_SIZE_NOTE, "nanum-pen-script", font, kind="page", style="photo", seed=103, tier="hard"
+        SMALL_WRITING_NOTE,
+        "nanum-pen-script",
+        font,
+        kind="page",
+        style="photo",
+        seed=103,
+        tier="hard",
     )
     assert len(sample.lines) == 4
     assert len(engine.read(sample.image).lines) == 4
