@@ -9,6 +9,7 @@ of a page to its ``Recognizer`` in one call. Recognisers only ever see line crop
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -149,19 +150,16 @@ class OcrEngine:
             for array, (text, confidence) in zip(arrays, readings, strict=True)
         ]
 
-    def find_lines(
-        self, page: Image.Image | np.ndarray, *, ink_gamma: float | None = None
-    ) -> tuple[list[LineBox], PreparedPage]:
+    def find_lines(self, page: Image.Image | np.ndarray) -> tuple[list[LineBox], PreparedPage]:
         """Find text lines on one page; returns the lines and the prepared image they refer to.
 
         Line corners are in prepared-image pixels (see ``inksight.ocr.preprocess.prepare_page``).
-        ``ink_gamma`` overrides the engine's own for this look.
         """
         prepared = prepare_page(
             np.asarray(_rgb(page)),
             flatten=self.flatten,
             normalise=self.normalise,
-            ink_gamma=self.ink_gamma if ink_gamma is None else ink_gamma,
+            ink_gamma=self.ink_gamma,
         )
         return self._detect_lines(prepared.image), prepared
 
@@ -212,10 +210,14 @@ class OcrEngine:
         if min(page.size) < MIN_SIDE:
             width, height = page.size
             return [], [f"{where} is only {width} x {height} pixels, too small to hold text."]
-        lines, writing = self._look(page, number)
+        found, prepared = self.find_lines(page)
+        lines, writing = self._read_lines(found, prepared, page, number)
         if not lines and self.normalise and self.faint_look > max(self.ink_gamma, 1.0):
-            # Only its surer lines count: darkened, a blank desk's texture can read as a word.
-            lines, _ = self._look(page, number, ink_gamma=self.faint_look)
+            # The same prepared page, its grey ink darkened from ink_gamma to faint_look. Only
+            # its surer lines count: darkened, a blank desk's texture can read as a word.
+            darker = darken_ink(prepared.image, self.faint_look / self.ink_gamma)
+            faint = replace(prepared, image=darker)
+            lines, _ = self._read_lines(self._detect_lines(darker), faint, page, number)
             lines = [line for line in lines if _is_sure_faint(line)]
         if not lines and not writing:
             return [], []  # a table edge or a shadow: the caller says no text was found
@@ -226,11 +228,11 @@ class OcrEngine:
             ]
         return lines, []
 
-    def _look(
-        self, page: Image.Image, number: int, *, ink_gamma: float | None = None
+    def _read_lines(
+        self, found: list[LineBox], prepared: PreparedPage, page: Image.Image, number: int
     ) -> tuple[list[Line], bool]:
-        """Find and read the lines of a page; whether anything looked like writing."""
-        found, prepared = self.find_lines(page, ink_gamma=ink_gamma)
+        """Read the lines found on a prepared page, zooming in when their boxes held no words;
+        whether anything looked like writing."""
         if not found:
             return [], False
         lines, writing = self._read_found(found, prepared, page, number)
