@@ -894,8 +894,7 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
         pixels = pixels + _grain(rng, pixels.shape, 3)
     else:
         paper, _, photo = kind.partition("-")
-        pitch = int(rng.integers(60, 100))
-        layout = _Layout(width, height, [int(rng.integers(80, 160))], pitch, pitch)
+        layout = _blank_layout(rng, width, height)
         pixels = _paper(layout, rng, "white" if paper == "white" else paper)
         if photo:
             pixels, _, jpeg = _photograph(pixels, rng, "page")
@@ -904,10 +903,15 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
+def _blank_layout(rng: np.random.Generator, width: int, height: int) -> _Layout:
+    """A sheet's rules for a blank image: line pitch, margin and the first baseline."""
+    pitch = int(rng.integers(60, 100))
+    return _Layout(width, height, [int(rng.integers(80, 160))], pitch, pitch)
+
+
 def _hard_blank(rng: np.random.Generator, width: int, height: int) -> Image.Image:
     paper = str(rng.choice(HARD_PAPERS))
-    pitch = int(rng.integers(60, 100))
-    layout = _Layout(width, height, [int(rng.integers(80, 160))], pitch, pitch)
+    layout = _blank_layout(rng, width, height)
     sheet = _hard_paper(layout, rng, paper)
     _pixels, _matrix, jpeg, _effects = _hard_photograph(sheet, rng, "page", rng.uniform(0.5, 1))
     return read_image(jpeg)

@@ -42,15 +42,18 @@ class _BoxAroundTheStroke:
         return np.array([[[30, 45], [370, 45], [370, 72], [30, 72]]], dtype=np.float64), [0.9]
 
 
-class _RememberingRecognizer:
-    name = "remembering"
+class _Reads:
+    """A recogniser that reads every crop as ``text`` and keeps the crops it was given."""
 
-    def __init__(self) -> None:
+    name = "reads"
+
+    def __init__(self, text: str, confidence: float = 0.9) -> None:
+        self.reading = (text, confidence)
         self.crops: list[np.ndarray] = []
 
     def recognize(self, crops):
         self.crops += crops
-        return [("pencil", 0.9) for _ in crops]
+        return [self.reading for _ in crops]
 
 
 def test_with_crop_gamma_the_recogniser_reads_darker_pencil_on_white_paper():
@@ -58,7 +61,7 @@ def test_with_crop_gamma_the_recogniser_reads_darker_pencil_on_white_paper():
 
     seen = {}
     for gamma in (1.0, 2.0):
-        recognizer = _RememberingRecognizer()
+        recognizer = _Reads("pencil")
         engine = OcrEngine(recognizer, _BoxAroundTheStroke(), crop_gamma=gamma, flatten=False)
         assert engine.read(Image.fromarray(_pencil_under_a_shadow())).text == "pencil"
         seen[gamma] = recognizer.crops[0]
@@ -82,16 +85,6 @@ class _SeesOnlyDarkInk:
         if rgb[55:62, 40:360].mean() < 100:
             return np.array([[[30, 45], [370, 45], [370, 72], [30, 72]]], dtype=np.float64), [0.9]
         return np.zeros((0, 4, 2)), []
-
-
-class _Reads:
-    name = "reads"
-
-    def __init__(self, text: str, confidence: float = 0.9) -> None:
-        self.reading = (text, confidence)
-
-    def recognize(self, crops):
-        return [self.reading for _ in crops]
 
 
 def _engine(recognizer, detector, **options):
