@@ -75,11 +75,16 @@ VARIANTS: list[tuple[str, dict]] = [
     # The second look at small writing, from which height (detector pixels) it fires.
     ("second look below 14 px (until 2026-12-05)", {"small_writing": 14}),
     ("second look below 26 px", {"small_writing": 26}),
+    # The thin look: a page read unsurely is read again with grey ink darkened, detector at 960.
+    ("no thin look at a page read unsurely (until 2026-12-05)", {"thin_look": False}),
 ]  # fmt: skip
 
 
-def render_dev_set(folder: Path, lines: int, pages: int, seed: int = SEED) -> list[dict]:
-    """The development set: hard style, tuning fonts only, sentences the benchmark never uses."""
+def render_dev_set(
+    folder: Path, lines: int, pages: int, seed: int = SEED, thin: float = 0.0
+) -> list[dict]:
+    """The development set: hard style, tuning fonts only, sentences the benchmark never uses;
+    with ``thin``, their strokes worn down to hairlines (see ``inksight.ocr.synth._thin_strokes``)."""
     fonts = resolve_fonts(["hard-tuning"])
     if not fonts:
         raise AssetError("no hard tuning fonts found; run scripts/install_fonts.sh.")
@@ -92,7 +97,7 @@ def render_dev_set(folder: Path, lines: int, pages: int, seed: int = SEED) -> li
         count = lines if kind == "line" else pages
         for record in write_dataset(
             folder / subset, texts, fonts, count, kinds=(kind,), styles=(style,),
-            seed=seed + number, tier="hard",
+            seed=seed + number, tier="hard", thin=thin,
         ):  # fmt: skip
             record["image"] = f"{subset}/{record['image']}"
             records.append(record)
@@ -135,9 +140,14 @@ def main(argv: list[str] | None = None) -> dict:
         "--only", nargs="+", default=(), metavar="WORDS",
         help="read only the variants whose name contains one of these (and the shipped one)",
     )  # fmt: skip
+    parser.add_argument(
+        "--thin", type=float, default=0.0,
+        help="wear this share of every stroke away (0.4: hairline hands like the held-out ones)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    folder = RESULTS / "ocr_reader_tuning_data" / str(args.seed)
-    records = render_dev_set(folder, args.lines, args.pages, args.seed)
+    name = f"{args.seed}-thin{args.thin:g}" if args.thin else str(args.seed)
+    folder = RESULTS / "ocr_reader_tuning_data" / name
+    records = render_dev_set(folder, args.lines, args.pages, args.seed, args.thin)
     print(f"development set: {len(records)} images in {len(HARD_TUNING_FONTS)} tuning fonts")
     rows = []
     chosen = [
@@ -153,6 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
         "command": "python benchmarks/tune_ocr_reader.py " + " ".join(argv or sys.argv[1:]),
         "fonts": list(HARD_TUNING_FONTS),
         "seed": args.seed,
+        "thin": args.thin,
         "images": len(records),
         "shipped_detector": DEFAULT_DETECTOR,
         "variants": rows,

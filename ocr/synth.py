@@ -814,10 +814,33 @@ def _x_height_bucket(x_height: float) -> str:
     )
 
 
+def _thin_strokes(mask: np.ndarray, share: float) -> np.ndarray:
+    """The ink mask with ``share`` of its typical stroke width worn away, half from each side.
+
+    The pointed-pen hands draw strokes about 0.06-0.13 of their x-height wide, the tuning
+    families' 0.11-0.19 (median 0.145): thinning the tuning hands puts hairline writing in a
+    development set without showing it a held-out font.
+    """
+    solid = (mask > 0.5).astype(np.uint8)
+    depth = cv2.distanceTransform(solid, cv2.DIST_L2, 3)
+    ridge = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
+    if not ridge.any():
+        return mask
+    half_width = float(np.median(depth[ridge]))
+    return np.clip(depth - share * half_width, 0, 1).astype(np.float32)
+
+
 def _render_hard(
-    text: str, font_name: str, font_path: Path, kind: Kind, style: Style, seed: int
+    text: str,
+    font_name: str,
+    font_path: Path,
+    kind: Kind,
+    style: Style,
+    seed: int,
+    thin: float = 0.0,
 ) -> _Rendered:
-    """One hard sample: choose the x-height first, then size the hand so it lands there."""
+    """One hard sample: choose the x-height first, then size the hand so it lands there.
+    ``thin`` wears that share of the stroke width away (development sets only)."""
     rng = np.random.default_rng(seed)
     ink = str(rng.choice(INKS, p=[0.5, 0.25, 0.25]))
     paper = str(rng.choice(HARD_PAPERS))
@@ -837,6 +860,8 @@ def _render_hard(
             layout, height=max(layout.height, int(layout.width * rng.uniform(*aspects)))
         )
     ink_mask, boxes = _place_strips(strips, layout)
+    if thin:
+        ink_mask = _thin_strokes(ink_mask, thin)
     texts = [" ".join(text.split()[i] for i in line) for _strip, line in strips]
     sheet = _hard_ink(_hard_paper(layout, rng, paper), ink_mask, rng, ink)
     scale = x_height / (ratio * size)
@@ -850,6 +875,8 @@ def _render_hard(
         SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
     ]
     effects = [f"ink={ink}", f"paper={paper}", _x_height_bucket(x_height), *effects]
+    if thin:
+        effects.append(f"strokes thinned {thin:g}")
     image = read_image(jpeg) if jpeg is not None else Image.fromarray(pixels.astype(np.uint8))
     sample = SynthSample(image, lines, font_name, kind, style, seed, "hard", effects, x_height)
     return _Rendered(sample, jpeg)
@@ -926,6 +953,7 @@ def render_text(
     style: Style = "clean",
     seed: int = 0,
     tier: Tier = "standard",
+    thin: float = 0.0,
 ) -> SynthSample:
     """Write ``text`` by hand in one font: on one line (``kind="line"``) or word-wrapped on a page.
 
@@ -937,9 +965,17 @@ def render_text(
         style: ``"clean"`` scan or ``"photo"`` taken with a phone.
         seed: the same seed gives the same image.
         tier: ``"standard"`` or ``"hard"`` (see the module docstring).
+        thin: hard tier only: wear this share of every stroke's width away (see ``_thin_strokes``).
     """
-    render = _render_hard if tier == "hard" else _render
-    return render(clean_review_text(text), font_name, font_path, kind, style, seed).sample
+    return _renderer(tier, thin)(
+        clean_review_text(text), font_name, font_path, kind, style, seed
+    ).sample
+
+
+def _renderer(tier: str, thin: float) -> Callable[..., _Rendered]:
+    if thin and tier != "hard":
+        raise OcrError("Thinned strokes are drawn in the hard tier only.")
+    return functools.partial(_render_hard, thin=thin) if tier == "hard" else _render
 
 
 def _check_dataset_request(fonts: dict, texts: Sequence[str], n: int, tier: str) -> None:
@@ -963,6 +999,7 @@ def write_dataset(
     styles: Sequence[Style] = ("clean",),
     seed: int = 0,
     tier: Tier = "standard",
+    thin: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Render ``n`` images of review text into ``out_dir/images`` and write ``out_dir/truth.jsonl``.
@@ -979,13 +1016,14 @@ def write_dataset(
         styles: ``"clean"`` and/or ``"photo"``.
         seed: seed of the whole set.
         tier: ``"standard"`` or ``"hard"`` (see the module docstring).
+        thin: hard tier only: wear this share of every stroke's width away (``_thin_strokes``).
         progress: called with (done, n) after each image.
 
     Returns:
         The truth records, as written to ``truth.jsonl``.
     """
     _check_dataset_request(fonts, texts, n, tier)
-    render = _render_hard if tier == "hard" else _render
+    render = _renderer(tier, thin)
     out_dir = Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
     names = sorted(fonts)

@@ -9,7 +9,7 @@ of a page to its ``Recognizer`` in one call. Recognisers only ever see line crop
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -38,6 +38,27 @@ FAINT_GAMMA = 3.0
 FAINT_MIN_CONFIDENCE = 0.65
 FAINT_MIN_CHARS = 3
 MIN_LINE_CHARS = 2  # a mug's rim reads as "O", a pen as "/": one character alone is not a line
+# The thin look: a page read with less than this confidence (per character) is read once more
+# with grey ink darkened (THIN_GAMMA) and the detector at THIN_SIDE, and that reading is kept when
+# it holds THIN_MARGIN times as many sure characters. Hairline hands (pointed pen, a worn pencil)
+# grey out in a photo: on a development set of thinned tuning hands, CER 0.134 -> 0.075 and lines
+# found 0.87 -> 0.99, with three development sets of the tuning hands as they are unchanged or
+# better (docs/ocr-benchmark.md). About a quarter of photographed pages take it.
+THIN_LOOK_BELOW = 0.9
+THIN_GAMMA = 2.0
+THIN_SIDE = 960
+THIN_MARGIN = 1.1
+
+
+@dataclass(frozen=True)
+class _Look:
+    """How one reading of a page sees it: grey ink darkened by ``ink_gamma`` for detection and
+    reading, by ``crop_gamma`` more in the line crops, the detector at ``side`` (None: its own)."""
+
+    ink_gamma: float
+    crop_gamma: float
+    side: int | None = None
+    faint: bool = True  # when it reads nothing, the faint look follows
 
 
 @runtime_checkable
@@ -81,6 +102,8 @@ class OcrEngine:
         faint_look: When a page gave nothing, look once more with grey ink darkened by
             ``FAINT_GAMMA`` (a pale pencil line); 1 or less: no faint look.
         crop_gamma: The same, for the line crops the recogniser reads only (detection unchanged).
+        thin_look: When a page reads with little confidence, read it once more with grey ink
+            darkened and the detector looking closer, and keep the surer reading.
     """
 
     def __init__(
@@ -97,6 +120,7 @@ class OcrEngine:
         ink_gamma: float = 1.0,
         crop_gamma: float = 1.0,
         faint_look: float = FAINT_GAMMA,
+        thin_look: bool = True,
     ) -> None:
         self.recognizer = recognizer
         self.detector = detector
@@ -109,6 +133,7 @@ class OcrEngine:
         self.ink_gamma = ink_gamma
         self.crop_gamma = crop_gamma
         self.faint_look = faint_look
+        self.thin_look = thin_look
 
     @property
     def name(self) -> str:
@@ -155,25 +180,50 @@ class OcrEngine:
 
         Line corners are in prepared-image pixels (see ``inksight.ocr.preprocess.prepare_page``).
         """
-        prepared = prepare_page(
+        look = self._first_look()
+        prepared = self._prepare(page, look)
+        return self._detect_lines(prepared.image, look), prepared
+
+    def _first_look(self) -> _Look:
+        return _Look(self.ink_gamma, self.crop_gamma)
+
+    def _thin_look(self) -> _Look:
+        """Grey ink THIN_GAMMA times darker for the detector too (the crops as dark as in the
+        first look or darker), and the detector at THIN_SIDE."""
+        ink_gamma = self.ink_gamma * THIN_GAMMA
+        crop_gamma = max(1.0, self.ink_gamma * self.crop_gamma / ink_gamma)
+        side = max(THIN_SIDE, self.detector.side) if hasattr(self.detector, "side") else None
+        # Its own faint look read the development sets no better and doubled a blank page's time.
+        return _Look(ink_gamma, crop_gamma, side, faint=False)
+
+    def _prepare(self, page: Image.Image | np.ndarray, look: _Look) -> PreparedPage:
+        return prepare_page(
             np.asarray(_rgb(page)),
             flatten=self.flatten,
             normalise=self.normalise,
-            ink_gamma=self.ink_gamma,
+            ink_gamma=look.ink_gamma,
         )
-        return self._detect_lines(prepared.image), prepared
 
-    def _detect_lines(self, image: np.ndarray) -> list[LineBox]:
-        """Detect at the detector's own size; small writing triggers a second, zoomed look."""
-        lines = group_lines(*self.detector.detect(image))
+    def _detect_lines(self, image: np.ndarray, look: _Look) -> list[LineBox]:
+        """Detect at the look's side (the detector's own size by default); small writing
+        triggers a second, zoomed look."""
+        found = (
+            self.detector.detect(image, side=look.side)
+            if look.side
+            else self.detector.detect(image)
+        )
+        lines = group_lines(*found)
         if not hasattr(self.detector, "side"):  # a detector that cannot zoom gets one look
             return lines
-        base = min(1.0, self.detector.side / max(image.shape[:2]))  # the detector's shrink
+        side = look.side or self.detector.side
+        base = min(1.0, side / max(image.shape[:2]))  # the detector's shrink
         if self.second_look and _median_height(lines) * base < self.small_writing:
-            return self._look_closer(image, lines)
+            return self._look_closer(image, lines, side)
         return lines
 
-    def _look_closer(self, image: np.ndarray, lines: list[LineBox]) -> list[LineBox]:
+    def _look_closer(
+        self, image: np.ndarray, lines: list[LineBox], side: int | None = None
+    ) -> list[LineBox]:
         """Detect again on the inked part of the page, enlarged so its writing is ~GOOD_WRITING
         detector pixels high; keep whichever look found more lines.
 
@@ -184,6 +234,7 @@ class OcrEngine:
         ink = np.argwhere(image.min(axis=2) < 128)  # prepared pages: paper white, ink dark
         if len(ink) == 0 or not hasattr(self.detector, "side"):
             return lines
+        least = side or self.detector.side
         (y0, x0), (y1, x1) = ink.min(axis=0), ink.max(axis=0) + 1
         margin = int(0.03 * max(image.shape[:2])) + 4
         y0, x0 = max(y0 - margin, 0), max(x0 - margin, 0)
@@ -191,8 +242,8 @@ class OcrEngine:
         crop = image[y0:y1, x0:x1]
         longest = max(crop.shape[:2])
         height = _median_height(lines) or 0.0
-        wanted = longest * GOOD_WRITING / height if height else 2.0 * self.detector.side
-        side = int(min(max(wanted, self.detector.side), MAX_SIDE))
+        wanted = longest * GOOD_WRITING / height if height else 2.0 * least
+        side = int(min(max(wanted, least), MAX_SIDE))
         if longest < side:  # the detector only ever shrinks: enlarge the crop ourselves
             zoom = side / longest
             crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
@@ -210,15 +261,18 @@ class OcrEngine:
         if min(page.size) < MIN_SIDE:
             width, height = page.size
             return [], [f"{where} is only {width} x {height} pixels, too small to hold text."]
-        found, prepared = self.find_lines(page)
-        lines, writing = self._read_lines(found, prepared, page, number)
-        if not lines and self.normalise and self.faint_look > max(self.ink_gamma, 1.0):
-            # The same prepared page, its grey ink darkened from ink_gamma to faint_look. Only
-            # its surer lines count: darkened, a blank desk's texture can read as a word.
-            darker = darken_ink(prepared.image, self.faint_look / self.ink_gamma)
-            faint = replace(prepared, image=darker)
-            lines, _ = self._read_lines(self._detect_lines(darker), faint, page, number)
-            lines = [line for line in lines if _is_sure_faint(line)]
+        first = self._first_look()
+        prepared = self._prepare(page, first)
+        lines, writing = self._read_look(prepared, page, number, first)
+        if self.thin_look and _confidence(lines) < THIN_LOOK_BELOW:
+            thin = self._thin_look()
+            if self.normalise:  # the page already prepared, its grey ink darker still
+                darker = darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
+                prepared = replace(prepared, image=darker)
+            thin_lines, thin_writing = self._read_look(prepared, page, number, thin)
+            if _sure_chars(thin_lines) > THIN_MARGIN * _sure_chars(lines):
+                lines = thin_lines
+            writing = writing or thin_writing
         if not lines and not writing:
             return [], []  # a table edge or a shadow: the caller says no text was found
         if not lines:
@@ -228,23 +282,52 @@ class OcrEngine:
             ]
         return lines, []
 
+    def _read_look(
+        self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
+    ) -> tuple[list[Line], bool]:
+        """Detect and read the prepared page as ``look`` sees it; when that gives nothing, the
+        faint look. Returns the lines kept and whether anything looked like writing."""
+        found = self._detect_lines(prepared.image, look)
+        lines, writing = self._read_lines(found, prepared, page, number, look)
+        if not lines and look.faint and self.normalise and self.faint_look > max(look.ink_gamma, 1):
+            # The same prepared page, its grey ink darkened from ink_gamma to faint_look. Only
+            # its surer lines count: darkened, a blank desk's texture can read as a word.
+            darker = darken_ink(prepared.image, self.faint_look / look.ink_gamma)
+            faint = replace(prepared, image=darker)
+            found = self._detect_lines(darker, look)
+            lines, _ = self._read_lines(found, faint, page, number, look)
+            lines = [line for line in lines if _is_sure_faint(line)]
+        return lines, writing
+
     def _read_lines(
-        self, found: list[LineBox], prepared: PreparedPage, page: Image.Image, number: int
+        self,
+        found: list[LineBox],
+        prepared: PreparedPage,
+        page: Image.Image,
+        number: int,
+        look: _Look,
     ) -> tuple[list[Line], bool]:
         """Read the lines found on a prepared page, zooming in when their boxes held no words;
         whether anything looked like writing."""
         if not found:
             return [], False
-        lines, writing = self._read_found(found, prepared, page, number)
+        lines, writing = self._read_found(found, prepared, page, number, look.crop_gamma)
         if not lines and self.second_look:  # boxes but no words: maybe writing too small to read
-            zoomed = self._look_closer(prepared.image, [])
+            zoomed = self._look_closer(prepared.image, [], look.side)
             if zoomed:
-                lines, more_writing = self._read_found(zoomed, prepared, page, number)
+                lines, more_writing = self._read_found(
+                    zoomed, prepared, page, number, look.crop_gamma
+                )
                 writing = writing or more_writing
         return lines, writing
 
     def _read_found(
-        self, found: list[LineBox], prepared: PreparedPage, page: Image.Image, number: int
+        self,
+        found: list[LineBox],
+        prepared: PreparedPage,
+        page: Image.Image,
+        number: int,
+        crop_gamma: float,
     ) -> tuple[list[Line], bool]:
         """Recognise the found lines in one batch; lines the recogniser is unsure of are dropped.
 
@@ -252,9 +335,7 @@ class OcrEngine:
             The lines kept, and whether anything looked like writing: a box the recogniser read
             something in, however unsure.
         """
-        crops = [
-            darken_ink(crop_line(prepared.image, line.corners), self.crop_gamma) for line in found
-        ]
+        crops = [darken_ink(crop_line(prepared.image, line.corners), crop_gamma) for line in found]
         readings = self.recognizer.recognize(crops)
         lines, writing = [], False
         for line, (text, confidence) in zip(found, readings, strict=True):
@@ -276,6 +357,17 @@ class OcrEngine:
             page=page,
             low_confidence=confidence < self.low_confidence,
         )
+
+
+def _sure_chars(lines: list[Line]) -> float:
+    """Characters read, each counted by the recogniser's confidence in its line."""
+    return sum(len(line.text.replace(" ", "")) * line.confidence for line in lines)
+
+
+def _confidence(lines: list[Line]) -> float:
+    """The recogniser's confidence per character read (0 for nothing read)."""
+    chars = sum(len(line.text.replace(" ", "")) for line in lines)
+    return _sure_chars(lines) / chars if chars else 0.0
 
 
 def _is_sure_faint(line: Line) -> bool:

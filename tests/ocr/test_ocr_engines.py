@@ -260,6 +260,36 @@ def test_a_photographed_page_of_small_writing_is_found_line_by_line(engine):
 
 
 @pytest.mark.real_assets
+def test_a_photographed_line_in_a_hairline_hand_is_found_by_the_thin_look(engine):
+    """A pencil line in a joined hand with its strokes worn to hairlines, photographed with
+    defocus and noise: without the thin look the reader says there is no text."""
+    from inksight.ocr.fonts import find_fonts
+    from inksight.ocr.synth import render_text
+    from inksight.pipelines.assets import font_dirs
+
+    font = find_fonts(font_dirs()).get("sacramento")
+    if font is None:
+        pytest.skip("sacramento is not installed: run scripts/install_fonts.sh")
+    truth = "church choir, and how people in it gradually change."
+    sample = render_text(
+        truth,
+        "sacramento",
+        font,
+        kind="line",
+        style="photo",
+        seed=2433588747,
+        tier="hard",
+        thin=0.4,
+    )
+    assert build_engine("rapidocr", thin_look=False).read(sample.image).lines == []
+
+    result = engine.read(sample.image)
+    assert len(result.lines) == 1
+    words = set(truth.replace(",", "").replace(".", "").split())
+    assert len(words & set(result.text.split())) >= 3  # "choir and how ... change"
+
+
+@pytest.mark.real_assets
 @pytest.mark.parametrize(
     "kind", ["white", "white-photo", "squared-photo", "wall", "noise", "desk-photo"]
 )

@@ -95,24 +95,74 @@ def _engine(recognizer, detector, **options):
 
 def test_a_pale_pencil_line_is_found_by_the_faint_look_instead_of_no_text():
     page = Image.fromarray(_pencil_under_a_shadow())
+    looks = {"thin_look": False}  # the thin look finds it too (below): this is the faint one
 
-    without = _engine(_Reads("a pale pencil line"), _SeesOnlyDarkInk(), faint_look=1.0).read(page)
-    assert without.lines == [] and without.warnings == ["no text was found in the image."]
+    without = _engine(_Reads("a pale pencil line"), _SeesOnlyDarkInk(), faint_look=1.0, **looks)
+    assert without.read(page).lines == []
+    assert without.read(page).warnings == ["no text was found in the image."]
 
-    found = _engine(_Reads("a pale pencil line"), _SeesOnlyDarkInk()).read(page)
+    found = _engine(_Reads("a pale pencil line"), _SeesOnlyDarkInk(), **looks).read(page)
     assert found.text == "a pale pencil line" and found.warnings == []
 
 
 def test_the_faint_look_keeps_only_sure_readings_and_blank_paper_stays_blank():
     page = Image.fromarray(_pencil_under_a_shadow())
     for unsure in (_Reads("oh", 0.9), _Reads("a pale pencil line", 0.55)):  # a desk's texture
-        result = _engine(unsure, _SeesOnlyDarkInk()).read(page)
+        result = _engine(unsure, _SeesOnlyDarkInk(), thin_look=False).read(page)
         assert result.lines == [] and result.warnings == ["no text was found in the image."]
 
     blank = np.full((120, 400, 3), 235, np.uint8)
     detector = _SeesOnlyDarkInk()
     assert _engine(_Reads("a pale pencil line"), detector).read(Image.fromarray(blank)).lines == []
-    assert detector.looks == 2  # the page, then the faint look: both found nothing
+    assert detector.looks == 3  # the page, the faint look, the thin look: all found nothing
+
+
+class _ReadsWellWhenDark:
+    """A recogniser that, like the real one on a hairline hand, reads a grey stroke unsurely and
+    wrongly, and a dark one surely and right."""
+
+    name = "reads-when-dark"
+
+    def __init__(self) -> None:
+        self.crops = 0
+
+    def recognize(self, crops):
+        self.crops += len(crops)
+        return [
+            ("a pale pencil line", 0.95) if _dark(crop) else ("a pa1e penci1 1ine", 0.6)
+            for crop in crops
+        ]
+
+
+def _dark(crop: np.ndarray) -> bool:
+    """Whether the stroke in a crop of ``_pencil_under_a_shadow`` is dark (mean under 100)."""
+    return crop[crop < 200].mean() < 100
+
+
+def test_a_page_read_unsurely_is_read_again_with_darker_ink_and_the_surer_reading_kept():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    plain = _engine(_ReadsWellWhenDark(), _BoxAroundTheStroke(), thin_look=False).read(page)
+    assert plain.text == "a pa1e penci1 1ine"  # the stroke as the page has it: grey
+
+    recogniser = _ReadsWellWhenDark()
+    result = _engine(recogniser, _BoxAroundTheStroke()).read(page)
+    assert result.text == "a pale pencil line" and not result.lines[0].low_confidence
+    assert recogniser.crops == 2  # the first look, then the thin look
+
+
+def test_a_sure_reading_is_not_read_again_and_a_worse_second_reading_is_not_kept():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    sure = _Reads("a pale pencil line", 0.95)
+    assert _engine(sure, _BoxAroundTheStroke()).read(page).text == "a pale pencil line"
+    assert len(sure.crops) == 1
+
+    class _WorseWhenDark(_ReadsWellWhenDark):
+        def recognize(self, crops):
+            return [
+                ("pencil", 0.7) if _dark(crop) else ("a pale pencil line", 0.8) for crop in crops
+            ]
+
+    assert _engine(_WorseWhenDark(), _BoxAroundTheStroke()).read(page).text == "a pale pencil line"
 
 
 def test_one_character_alone_is_not_a_line():

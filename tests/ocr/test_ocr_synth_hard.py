@@ -101,3 +101,22 @@ def test_hard_photos_differ_from_the_standard_tier(script_font):
     assert standard.text.split() == hard.text.split()  # the same words, wrapped otherwise
     assert standard.effects == [] and hard.effects
     assert hard.tier == "hard" and standard.tier == "standard"
+
+
+def test_thinned_strokes_leave_less_ink_in_the_same_place(script_font):
+    """``thin`` (development sets of hairline hands) wears the strokes down, nothing else."""
+    from inksight.ocr.errors import OcrError
+
+    name, path = script_font
+    text = "a hairline hand"
+    plain = render_text(text, name, path, kind="line", style="clean", seed=5, tier="hard")
+    thin = render_text(text, name, path, kind="line", style="clean", seed=5, tier="hard", thin=0.4)
+    assert [line.box for line in thin.lines] == [line.box for line in plain.lines]
+    gray_plain, gray_thin = _gray(plain.image), _gray(thin.image)
+    ink_plain = gray_plain < np.median(gray_plain) - 30  # darker than the paper
+    ink_thin = gray_thin < np.median(gray_thin) - 30
+    assert ink_thin.sum() < 0.8 * ink_plain.sum()
+    assert (ink_thin & (gray_plain > gray_thin + 10)).sum() == 0  # no ink where there was none
+    assert "strokes thinned 0.4" in thin.effects
+    with pytest.raises(OcrError, match="hard tier only"):
+        render_text(text, name, path, tier="standard", thin=0.4)
