@@ -14,6 +14,7 @@ clean/photo); the shipped defaults in ``ocr/engines/rapidocr.py``, ``ocr/decodin
 
     python benchmarks/tune_ocr_reader.py                 # about 15 minutes on 2 quiet cores
     python benchmarks/tune_ocr_reader.py --lines 4 --pages 1   # a smoke run
+    python benchmarks/tune_ocr_reader.py --seed 50000 --thin 0.4 --lines 40 --pages 10  # hairlines
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ class OcrEngine:
             ``FAINT_GAMMA`` (a pale pencil line); 1 or less: no faint look.
         crop_gamma: The same, for the line crops the recogniser reads only (detection unchanged).
         thin_look: When a page reads with little confidence, read it once more with grey ink
-            darkened and the detector looking closer, and keep the surer reading.
+            darkened and the detector looking closer, and keep the surer reading (hairline
+            hands); with ``normalise`` only.
     """
 
     def __init__(
@@ -264,11 +265,11 @@ class OcrEngine:
         first = self._first_look()
         prepared = self._prepare(page, first)
         lines, writing = self._read_look(prepared, page, number, first)
-        if self.thin_look and _confidence(lines) < THIN_LOOK_BELOW:
+        # Like the faint look, the thin look darkens grey ink: only a normalised page has it.
+        if self.thin_look and self.normalise and _confidence(lines) < THIN_LOOK_BELOW:
             thin = self._thin_look()
-            if self.normalise:  # the page already prepared, its grey ink darker still
-                darker = darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
-                prepared = replace(prepared, image=darker)
+            darker = darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
+            prepared = replace(prepared, image=darker)  # the page already prepared
             thin_lines, thin_writing = self._read_look(prepared, page, number, thin)
             if _sure_chars(thin_lines) > THIN_MARGIN * _sure_chars(lines):
                 lines = thin_lines
