@@ -567,8 +567,8 @@ print(f"test accuracy {scratch_test:.3f} ({time.perf_counter() - tick:.0f} s)")"
 Validation accuracy near {r["scratch_val"][0]:.2f} after the first epoch and
 {max(r["scratch_val"]):.3f} at best; test accuracy
 **{r["scratch_test"]:.3f}**, from {r["params"]:,} weights of which all but 102 are the Embedding.
-Inksight's full recipe (bigram tokens such as *not_good*, 256 dimensions, a 200,000-entry vocabulary,
-early stopping) reaches 0.905 on the same test split (`inksight train`).
+Inksight's full recipe (bigram tokens such as *not_good*, 256 dimensions, the ~74,000 tokens seen
+at least 5 times, early stopping) reaches 0.905 on the same test split (`inksight train`).
 
 ### Try this
 {exercise("mean", "Change the pooling to mean (`EmbeddingClassifier(len(itos), pooling='mean')`).", r)}
