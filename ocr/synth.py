@@ -18,7 +18,8 @@ Two tiers: ``standard`` (the benchmark's original set, unchanged pixel for pixel
 and writing small in the image (x-height 12-28 px). A hard ``photo`` puts the sheet on a cluttered
 table as a fraction of the frame, turned up to 15 degrees with keystone, then adds a shadow,
 defocus or motion blur, sensor noise and JPEG quality 60-85. Each hard sample records the effects
-it got (``effects`` in the truth) so errors can be broken down by them.
+it got (``effects`` in the truth) so errors can be broken down by them. For development sets of
+hairline hands, ``thin`` wears the hard tier's strokes down (``strokes thinned`` in the effects).
 ``write_dataset`` renders many images from a list of review texts and writes ``truth.jsonl``.
 """
 
@@ -973,6 +974,7 @@ def render_text(
 
 
 def _renderer(tier: str, thin: float) -> Callable[..., _Rendered]:
+    """The function that draws one sample of ``tier``, with its strokes thinned when asked."""
     if thin and tier != "hard":
         raise OcrError("Thinned strokes are drawn in the hard tier only.")
     return functools.partial(_render_hard, thin=thin) if tier == "hard" else _render
