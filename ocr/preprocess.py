@@ -19,6 +19,8 @@ __all__ = ["PreparedPage", "find_sheet", "flatten_sheet", "normalise_background"
 # A sheet found with corners hidden by shadow: its bright region must still fill this share of
 # the quadrilateral, or more than a corner is missing and the quad is not the sheet.
 MIN_SHEET_FILL = 0.85
+# find_sheet's second try divides out light blurred over this share of the photo's longest side.
+LIGHT_SCALE = 0.1
 WORK_SIDE = 1800  # longest side we work at; handwriting on an A4/Letter page stays >= 20 px high
 
 
@@ -122,6 +124,19 @@ def find_sheet(
     scale = 500 / max(height, width)
     small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))))
     gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    corners = _sheet_in(gray, min_area, max_area)
+    if corners is None:
+        # A shadow or a lamp can light the table brighter than the shaded part of the sheet, and
+        # one threshold then cuts the sheet in two: divide the large-scale light out and retry.
+        light = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), LIGHT_SCALE * max(gray.shape))
+        even = np.clip(gray / np.maximum(light, 1.0) * 160.0, 0, 255).astype(np.uint8)
+        corners = _sheet_in(even, min_area, max_area)
+    return None if corners is None else corners / scale
+
+
+def _sheet_in(gray: np.ndarray, min_area: float, max_area: float) -> np.ndarray | None:
+    """The corners of the sheet in a small grey photo, in its pixels: the largest bright region,
+    when it is a quadrilateral it fills, all in the frame, with sharp sides, brighter than around."""
     # Paper is the bright region; Otsu separates it from a darker table or wall.
     _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
@@ -129,7 +144,7 @@ def find_sheet(
     if not contours:
         return None
     contour = max(contours, key=cv2.contourArea)
-    area = cv2.contourArea(contour) / (small.shape[0] * small.shape[1])
+    area = cv2.contourArea(contour) / mask.size
     if not min_area <= area <= max_area:
         return None
     hull = cv2.convexHull(contour)
@@ -147,8 +162,9 @@ def find_sheet(
     fill = 0.95 if len(polygon) == 4 else MIN_SHEET_FILL  # a hidden corner leaves a gap
     if shared < 0.97 * region.sum() or shared < fill * quad_mask.sum():
         return None
-    corners = _order_corners(quad.astype(np.float64) / scale)
+    corners = _order_corners(quad.astype(np.float64))
     # Every corner must lie inside the frame: a sheet running off the edge is not all visible.
+    height, width = mask.shape
     margin = 0.015 * max(height, width)
     inside_frame = (corners[:, 0] > margin) & (corners[:, 0] < width - margin)
     inside_frame &= (corners[:, 1] > margin) & (corners[:, 1] < height - margin)
@@ -156,10 +172,10 @@ def find_sheet(
         return None
     # Each side must run along the sheet's real edge. A side cut by a shadow or a light gradient
     # has a soft edge, and trusting it warps the text.
-    if not _sides_are_sharp(gray, corners * scale):
+    if not _sides_are_sharp(gray, corners):
         return None
     # Paper must be brighter than what surrounds it, or this is just a bright object.
-    inside = cv2.fillConvexPoly(np.zeros_like(gray), (corners * scale).astype(np.int32), 1) > 0
+    inside = cv2.fillConvexPoly(np.zeros_like(gray), corners.astype(np.int32), 1) > 0
     if inside.all() or gray[inside].mean() < gray[~inside].mean() + 20:
         return None
     return corners

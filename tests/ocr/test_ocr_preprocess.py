@@ -219,3 +219,19 @@ def test_a_sheet_whose_corner_is_in_shadow_is_still_found_with_that_corner():
     found = find_sheet(photo)
     assert found is not None
     assert np.abs(found - truth).max() < 15  # pixels, of a sheet 650 px high
+
+
+def test_a_sheet_half_in_shadow_beside_a_lamp_lit_table_is_still_found():
+    """A lamp on the left lights the table brighter than the sheet's shaded right half: one
+    brightness threshold cuts the sheet in two (the finder of 2026-12-05 found none)."""
+    import cv2
+
+    from inksight.ocr.preprocess import find_sheet
+
+    photo = np.full((900, 800, 3), 110, np.float32)
+    truth = np.array([[260, 170], [640, 130], [690, 760], [300, 800]], np.float32)
+    cv2.fillConvexPoly(photo, truth.astype(np.int32), (235, 233, 228))
+    photo *= np.linspace(1.6, 0.45, 800, dtype=np.float32)[None, :, None]
+    found = find_sheet(np.clip(photo, 0, 255).astype(np.uint8))
+    assert found is not None
+    assert np.abs(found - truth).max() < 15  # pixels, of a sheet 670 px high
