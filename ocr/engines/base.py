@@ -223,10 +223,11 @@ class OcrEngine:
         return lines
 
     def _look_closer(
-        self, image: np.ndarray, lines: list[LineBox], side: int | None = None
+        self, image: np.ndarray, lines: list[LineBox], least_side: int | None = None
     ) -> list[LineBox]:
         """Detect again on the inked part of the page, enlarged so its writing is ~GOOD_WRITING
-        detector pixels high; keep whichever look found more lines.
+        detector pixels high, the detector at ``least_side`` or more (None: its own size); keep
+        whichever look found more lines.
 
         Small or faint writing (a sticky note on a desk, a photo from far away) ends up a few
         pixels high at the detector's size and is missed, whole lines at a time. Blank paper has
@@ -235,7 +236,7 @@ class OcrEngine:
         ink = np.argwhere(image.min(axis=2) < 128)  # prepared pages: paper white, ink dark
         if len(ink) == 0 or not hasattr(self.detector, "side"):
             return lines
-        least = side or self.detector.side
+        least = least_side or self.detector.side
         (y0, x0), (y1, x1) = ink.min(axis=0), ink.max(axis=0) + 1
         margin = int(0.03 * max(image.shape[:2])) + 4
         y0, x0 = max(y0 - margin, 0), max(x0 - margin, 0)

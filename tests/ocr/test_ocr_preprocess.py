@@ -117,21 +117,20 @@ def test_the_faint_look_keeps_only_sure_readings_and_blank_paper_stays_blank():
     assert detector.looks == 3  # the page, the faint look, the thin look: all found nothing
 
 
-class _ReadsWellWhenDark:
-    """A recogniser that, like the real one on a hairline hand, reads a grey stroke unsurely and
-    wrongly, and a dark one surely and right."""
+class _ReadsByDarkness:
+    """A recogniser whose reading of the stroke depends on how dark the crop shows it: like the
+    real one on a hairline hand, by default it reads a grey stroke unsurely and wrongly, and a
+    dark one surely and right."""
 
-    name = "reads-when-dark"
+    name = "reads-by-darkness"
 
-    def __init__(self) -> None:
+    def __init__(self, dark=("a pale pencil line", 0.95), grey=("a pa1e penci1 1ine", 0.6)):
+        self.dark, self.grey = dark, grey
         self.crops = 0
 
     def recognize(self, crops):
         self.crops += len(crops)
-        return [
-            ("a pale pencil line", 0.95) if _dark(crop) else ("a pa1e penci1 1ine", 0.6)
-            for crop in crops
-        ]
+        return [self.dark if _dark(crop) else self.grey for crop in crops]
 
 
 def _dark(crop: np.ndarray) -> bool:
@@ -141,10 +140,10 @@ def _dark(crop: np.ndarray) -> bool:
 
 def test_a_page_read_unsurely_is_read_again_with_darker_ink_and_the_surer_reading_kept():
     page = Image.fromarray(_pencil_under_a_shadow())
-    plain = _engine(_ReadsWellWhenDark(), _BoxAroundTheStroke(), thin_look=False).read(page)
+    plain = _engine(_ReadsByDarkness(), _BoxAroundTheStroke(), thin_look=False).read(page)
     assert plain.text == "a pa1e penci1 1ine"  # the stroke as the page has it: grey
 
-    recogniser = _ReadsWellWhenDark()
+    recogniser = _ReadsByDarkness()
     result = _engine(recogniser, _BoxAroundTheStroke()).read(page)
     assert result.text == "a pale pencil line" and not result.lines[0].low_confidence
     assert recogniser.crops == 2  # the first look, then the thin look
@@ -156,13 +155,9 @@ def test_a_sure_reading_is_not_read_again_and_a_worse_second_reading_is_not_kept
     assert _engine(sure, _BoxAroundTheStroke()).read(page).text == "a pale pencil line"
     assert len(sure.crops) == 1
 
-    class _WorseWhenDark(_ReadsWellWhenDark):
-        def recognize(self, crops):
-            return [
-                ("pencil", 0.7) if _dark(crop) else ("a pale pencil line", 0.8) for crop in crops
-            ]
-
-    assert _engine(_WorseWhenDark(), _BoxAroundTheStroke()).read(page).text == "a pale pencil line"
+    worse_when_dark = _ReadsByDarkness(dark=("pencil", 0.7), grey=("a pale pencil line", 0.8))
+    assert _engine(worse_when_dark, _BoxAroundTheStroke()).read(page).text == "a pale pencil line"
+    assert worse_when_dark.crops == 2  # read again (0.8 < 0.9), the second reading not kept
 
 
 def test_one_character_alone_is_not_a_line():
