@@ -13,12 +13,15 @@ install: $(STAMP)
 # local disk, and letting another package pull an unpinned torch fetches a multi-GB CUDA build
 # (the package itself asks only for a range). Then every extra (app, lab, ray, onnx, parquet)
 # and the test tools; a user's `pip install inksight` gets the small core.
-$(STAMP): pyproject.toml scripts/install_system.sh scripts/install_fonts.sh
+$(STAMP): pyproject.toml Makefile scripts/install_system.sh scripts/install_fonts.sh
 	bash scripts/install_system.sh
 	bash scripts/install_fonts.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[all,dev]'
+	# Only for scripts/train_handwriting_recognizer.py; --no-deps: it asks for torchvision, which
+	# breaks beside this torch and which the recogniser's conversion does not use.
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps onnx2torch==1.5.15
 	touch $@
 
 demo: install

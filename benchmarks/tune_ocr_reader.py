@@ -78,6 +78,8 @@ VARIANTS: list[tuple[str, dict]] = [
     ("second look below 26 px", {"small_writing": 26}),
     # The thin look: a page read unsurely is read again with grey ink darkened, detector at 960.
     ("no thin look at a page read unsurely (until 2026-12-05)", {"thin_look": False}),
+    # The recogniser: fine-tuned on tuning-font handwriting, or the one in rapidocr's wheel.
+    ("rapidocr's own recogniser (until 2026-12-05)", {"recognizer": "stock"}),
 ]  # fmt: skip
 
 

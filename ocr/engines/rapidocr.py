@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import operator
 import string
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -29,7 +30,13 @@ from inksight.ocr.errors import OcrError
 from inksight.ocr.language_model import WordLanguageModel
 from inksight.ocr.metrics import edit_distance
 
-__all__ = ["DEFAULT_DETECTOR", "RapidDetector", "RapidRecognizer", "build"]
+__all__ = [
+    "DEFAULT_DETECTOR",
+    "HANDWRITING_RECOGNIZER",
+    "RapidDetector",
+    "RapidRecognizer",
+    "build",
+]
 
 RAPIDOCR_REQUIREMENT = "rapidocr>=3.10,<4"  # as in pyproject.toml
 # What RapidDetector and RapidRecognizer read from a RapidOCR: not public API.
@@ -46,6 +53,11 @@ DEFAULT_DETECTOR = {
 # well but found a "line" on a blank photographed sheet, so detection sees the page as it is.
 CROP_GAMMA = 2.0
 REC_HEIGHT = 48  # PP-OCRv4/v5/v6 recognisers are trained on 48 px high lines
+# rapidocr's PP-OCRv6 small recogniser fine-tuned on handwriting in the tuning fonts only, its
+# output cut to the characters of LATIN (scripts/train_handwriting_recognizer.py;
+# docs/ocr-benchmark.md says what it buys). "stock" reads with the recogniser in rapidocr's wheel.
+HANDWRITING_RECOGNIZER = Path(__file__).with_name("models") / "pp-ocrv6-rec-handwriting.onnx"
+RECOGNIZERS = ("handwriting", "stock")
 LATIN = (
     string.ascii_letters
     + string.digits
@@ -55,13 +67,21 @@ LATIN = (
 )
 
 
-def build(*, threads: int | None = None, detector: dict | None = None, **options: Any):
+def build(
+    *,
+    threads: int | None = None,
+    detector: dict | None = None,
+    recognizer: str | Path = "handwriting",
+    **options: Any,
+):
     """Build the shipped engine: ``OcrEngine`` with rapidocr detection and recognition.
 
     Args:
         threads: ONNX Runtime threads per model (None: all cores).
         detector: Overrides for ``DEFAULT_DETECTOR`` (``limit_side_len``, ``box_thresh``,
             ``unclip_ratio``, ``thresh``).
+        recognizer: ``"handwriting"`` (``HANDWRITING_RECOGNIZER``), ``"stock"`` (rapidocr's own)
+            or the path of a PP-OCR recogniser ONNX with its characters in its metadata.
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...) or, for
             ``charset``, ``batch_size``, ``language_model`` and ``decoder_options``, to
             ``RapidRecognizer``; ``crop_gamma`` defaults to ``CROP_GAMMA`` here.
@@ -69,7 +89,7 @@ def build(*, threads: int | None = None, detector: dict | None = None, **options
     from inksight.ocr.engines.base import OcrEngine
 
     options.setdefault("crop_gamma", CROP_GAMMA)
-    models = load_models(threads=threads, detector=detector)
+    models = load_models(threads=threads, detector=detector, recognizer=recognizer)
     names = ("charset", "batch_size", "language_model", "decoder_options")
     recognizer_options = {k: options.pop(k) for k in names if k in options}
     return OcrEngine(
@@ -77,7 +97,12 @@ def build(*, threads: int | None = None, detector: dict | None = None, **options
     )
 
 
-def load_models(*, threads: int | None = None, detector: dict | None = None) -> Any:
+def load_models(
+    *,
+    threads: int | None = None,
+    detector: dict | None = None,
+    recognizer: str | Path = "stock",
+) -> Any:
     """Create rapidocr's detector and recogniser with our settings; returns the ``RapidOCR``."""
     from rapidocr import RapidOCR
 
@@ -88,6 +113,9 @@ def load_models(*, threads: int | None = None, detector: dict | None = None) -> 
         "Det.limit_type": "max",
         **{f"Det.{key}": value for key, value in det.items()},
     }
+    recognizer_path = _recognizer_path(recognizer)
+    if recognizer_path is not None:
+        params["Rec.model_path"] = str(recognizer_path)
     if threads:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = int(threads)
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
@@ -107,6 +135,17 @@ def load_models(*, threads: int | None = None, detector: dict | None = None) -> 
             f"'{RAPIDOCR_REQUIREMENT}'."
         ) from None
     return models
+
+
+def _recognizer_path(recognizer: str | Path) -> Path | None:
+    """The recogniser's ONNX file; None for rapidocr's own."""
+    if recognizer == "stock":
+        return None
+    path = HANDWRITING_RECOGNIZER if recognizer == "handwriting" else Path(recognizer)
+    if not path.is_file():
+        choices = " or ".join(f'"{name}"' for name in RECOGNIZERS)
+        raise OcrError(f"no recogniser model at {path}; give {choices} or an ONNX file.")
+    return path
 
 
 def _version(package: str) -> str:

@@ -220,11 +220,12 @@ def _faint_small_note(text: str, scale: float) -> Image.Image:
 def test_small_faint_writing_is_found_with_the_second_look(engine):
     page = _faint_small_note(SENTENCE, 0.28)
     assert len(engine.read(page).lines) >= 3
-    engine.second_look = False
-    try:
-        assert len(engine.read(page).lines) < 3  # what the detector alone misses
-    finally:
-        engine.second_look = True
+    # With rapidocr's own recogniser the lines the detector alone finds read too unsurely to
+    # keep; the second look is what finds them (the handwriting recogniser keeps them anyway).
+    stock = build_engine("rapidocr", recognizer="stock")
+    assert len(stock.read(page).lines) >= 3
+    stock.second_look = False
+    assert len(stock.read(page).lines) < 3
 
 
 SMALL_WRITING_NOTE = (
@@ -281,12 +282,16 @@ def test_a_photographed_line_in_a_hairline_hand_is_found_by_the_thin_look(engine
         tier="hard",
         thin=0.4,
     )
-    assert build_engine("rapidocr", thin_look=False).read(sample.image).lines == []
+    # Measured with rapidocr's own recogniser, which the thin look was made for.
+    stock = build_engine("rapidocr", recognizer="stock", thin_look=False)
+    assert stock.read(sample.image).lines == []
 
-    result = engine.read(sample.image)
-    assert len(result.lines) == 1
     words = set(truth.replace(",", "").replace(".", "").split())
-    assert len(words & set(result.text.split())) >= 3  # "choir and how ... change"
+    stock.thin_look = True
+    for reader in (stock, engine):  # the handwriting recogniser reads it too
+        result = reader.read(sample.image)
+        assert len(result.lines) == 1
+        assert len(words & set(result.text.split())) >= 3  # "choir and how ... change"
 
 
 @pytest.mark.real_assets
