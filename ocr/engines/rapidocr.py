@@ -6,6 +6,7 @@ directly and change what hurts:
 * the detector sees the page with its *longest* side limited (``limit_type="max"``); the default
   blows the *shortest* side up to 736 px, so a 1000 x 80 line becomes 9200 x 736 and takes seconds;
 * the 0/180 degree orientation classifier is skipped: it flips slanted handwritten lines;
+* the recogniser is rapidocr's, fine-tuned on synthetic handwriting (``HANDWRITING_RECOGNIZER``);
 * line crops are shrunk to the recogniser's 48 px text height with area interpolation (no aliasing)
   and batched by width, so padding stays small;
 * decoding only allows characters a movie review uses (Latin script, digits, punctuation): the
