@@ -48,8 +48,10 @@ from inksight.ocr.engines.rapidocr import (  # noqa: E402
     HANDWRITING_RECOGNIZER,
     LATIN,
     REC_HEIGHT,
-    _to_height,
+    ctc_emitted,
     load_models,
+    recognizer_batch,
+    to_height,
 )
 from inksight.ocr.fonts import HARD_HELD_OUT_FONTS, HELD_OUT_FONTS  # noqa: E402
 from inksight.ocr.metrics import cer  # noqa: E402
@@ -149,27 +151,21 @@ def to_torch(source: Path, columns: list[int]) -> torch.nn.Module:
 
 
 def batch_of(rows: list[dict], augment: bool) -> torch.Tensor:
-    """Crops as ``RapidRecognizer`` feeds them: 48 px high, BGR in [-1, 1], zero-padded."""
+    """Crops as ``RapidRecognizer`` feeds them (``recognizer_batch``)."""
     images = []
     for row in rows:
         rgb = cv2.cvtColor(cv2.imread(row["path"]), cv2.COLOR_BGR2RGB)
         if augment and random.random() < 0.5:  # writing a little wider or narrower
             width = max(8, int(rgb.shape[1] * random.uniform(0.85, 1.15)))
             rgb = cv2.resize(rgb, (width, rgb.shape[0]), interpolation=cv2.INTER_AREA)
-        images.append(_to_height(rgb, REC_HEIGHT))
-    batch = np.zeros((len(images), 3, REC_HEIGHT, max(i.shape[1] for i in images)), np.float32)
-    for number, image in enumerate(images):
-        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR).astype(np.float32)
-        batch[number, :, :, : bgr.shape[1]] = bgr.transpose(2, 0, 1) / 127.5 - 1.0
-    return torch.from_numpy(batch)
+        images.append(to_height(rgb, REC_HEIGHT))
+    return torch.from_numpy(recognizer_batch(images))
 
 
 def greedy(logits: torch.Tensor, charset: list[str]) -> list[str]:
     texts = []
     for best in logits.argmax(-1).numpy():
-        keep = best != 0
-        keep[1:] &= best[1:] != best[:-1]
-        texts.append("".join(charset[i] for i in best[keep]).strip())
+        texts.append("".join(charset[i] for i in best[ctc_emitted(best)]).strip())
     return texts
 
 

@@ -220,17 +220,12 @@ class RapidRecognizer:
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         if not crops:
             return []
-        resized = [_to_height(crop, REC_HEIGHT) for crop in crops]
+        resized = [to_height(crop, REC_HEIGHT) for crop in crops]
         order = np.argsort([image.shape[1] for image in resized], kind="stable")
         results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            width = max(resized[i].shape[1] for i in chunk)
-            batch = np.zeros((len(chunk), 3, REC_HEIGHT, width), dtype=np.float32)
-            for row, index in enumerate(chunk):
-                image = cv2.cvtColor(resized[index], cv2.COLOR_RGB2BGR).astype(np.float32)
-                batch[row, :, :, : image.shape[1]] = image.transpose(2, 0, 1) / 127.5 - 1.0
-            probabilities = self._session(batch)
+            probabilities = self._session(recognizer_batch([resized[i] for i in chunk]))
             for row, index in enumerate(chunk):
                 results[index] = self._decode(probabilities[row])
         return results
@@ -241,8 +236,7 @@ class RapidRecognizer:
         allowed = probabilities[:, self._columns]
         best = allowed.argmax(axis=1)
         chosen = allowed[np.arange(len(best)), best]
-        keep = best != 0
-        keep[1:] &= best[1:] != best[:-1]  # CTC: repeated symbols collapse
+        keep = ctc_emitted(best)
         if not keep.any():
             return "", 0.0
         greedy = "".join(self._characters[i] for i in best[keep]).strip()
@@ -255,7 +249,26 @@ class RapidRecognizer:
         return text, confidence * max(0.0, 1.0 - changed)
 
 
-def _to_height(rgb: np.ndarray, height: int) -> np.ndarray:
+def recognizer_batch(resized: list[np.ndarray]) -> np.ndarray:
+    """RGB crops already ``REC_HEIGHT`` high as the recogniser takes them: BGR in [-1, 1],
+    channels first, padded with zeros to the widest (also what its fine-tuning trains on)."""
+    width = max(image.shape[1] for image in resized)
+    batch = np.zeros((len(resized), 3, REC_HEIGHT, width), dtype=np.float32)
+    for row, rgb in enumerate(resized):
+        image = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).astype(np.float32)
+        batch[row, :, :, : image.shape[1]] = image.transpose(2, 0, 1) / 127.5 - 1.0
+    return batch
+
+
+def ctc_emitted(best: np.ndarray) -> np.ndarray:
+    """Which frames of a greedy CTC path (column 0 the blank) emit a character: not blank, and
+    not a repeat of the frame before (repeated symbols collapse)."""
+    keep = best != 0
+    keep[1:] &= best[1:] != best[:-1]
+    return keep
+
+
+def to_height(rgb: np.ndarray, height: int) -> np.ndarray:
     if rgb.ndim == 2:
         rgb = cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB)
     h, w = rgb.shape[:2]

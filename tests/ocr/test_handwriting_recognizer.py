@@ -6,7 +6,6 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from inksight.ocr import OcrError, build_engine
 from inksight.ocr.metrics import cer
@@ -84,12 +83,7 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     )  # fmt: skip
     assert report["crops"] >= 6
 
-    sentence = "What a wonderful film, I loved every minute"
-    try:
-        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40)
-    except OSError:
-        pytest.skip("DejaVuSans (Debian fonts-dejavu-core) is not installed")
-    image = Image.new("RGB", (int(font.getlength(sentence)) + 80, 80), "white")
-    ImageDraw.Draw(image).text((40, 13), sentence, font=font, fill=(20, 30, 140))
-    text = build_engine("rapidocr", recognizer=out).read(image).text
-    assert cer(sentence, text) < 0.1
+    from test_ocr_engines import SENTENCE, render_line
+
+    text = build_engine("rapidocr", recognizer=out).read(render_line(SENTENCE)).text
+    assert cer(SENTENCE, text) < 0.1
