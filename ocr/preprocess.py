@@ -21,6 +21,9 @@ __all__ = ["PreparedPage", "find_sheet", "flatten_sheet", "normalise_background"
 MIN_SHEET_FILL = 0.85
 # find_sheet's second try divides out light blurred over this share of the photo's longest side.
 LIGHT_SCALE = 0.1
+# normalise_background(keep_faint=True): this share of the page (in percent) is lighter than the
+# white it stretches to.
+FAINT_PAPER_PERCENTILE = 25
 WORK_SIDE = 1800  # longest side we work at; handwriting on an A4/Letter page stays >= 20 px high
 
 
@@ -32,11 +35,14 @@ class PreparedPage:
         image: RGB uint8 array (gray replicated when normalised).
         to_original: 3 x 3 matrix mapping ``image`` pixels back to the input page's pixels.
         flattened: True when a sheet of paper was found and warped flat.
+        unnormalised: The RGB page before its light was evened out (None when ``image`` is it),
+            for a second normalisation that keeps fainter ink.
     """
 
     image: np.ndarray
     to_original: np.ndarray
     flattened: bool = False
+    unnormalised: np.ndarray | None = None
 
     def map_points(self, points: np.ndarray) -> np.ndarray:
         """Map (N, 2) points in ``image`` coordinates to the original page."""
@@ -74,18 +80,26 @@ def prepare_page(
             rgb, warp = flatten_sheet(rgb, corners)
             to_original = to_original @ np.linalg.inv(warp)
             flattened = True
+    unnormalised = None
     if normalise:
         gray = normalise_background(rgb, ink_gamma=ink_gamma)
-        rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
-    return PreparedPage(np.ascontiguousarray(rgb), to_original, flattened)
+        rgb, unnormalised = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), rgb
+    return PreparedPage(np.ascontiguousarray(rgb), to_original, flattened, unnormalised)
 
 
-def normalise_background(rgb: np.ndarray, *, ink_gamma: float = 1.0) -> np.ndarray:
+def normalise_background(
+    rgb: np.ndarray, *, ink_gamma: float = 1.0, keep_faint: bool = False
+) -> np.ndarray:
     """Return a grayscale page with paper at white and ink dark, whatever the lighting.
 
     The background (paper under its shadows) is estimated by closing the image (erasing the thin dark
     ink strokes) and blurring it; dividing by it removes shadows and vignetting. A small contrast
     stretch then pushes faint paper texture to white while keeping pale blue ink visible.
+
+    ``keep_faint`` sets white at the paper's own level instead (a quarter of the page is
+    lighter) and black at its darkest ink, however pale: a worn pencil line on a shadowed
+    sticky note is only 5-10% darker than its paper and would be stretched to white. Paper
+    texture comes up grey with it, so it is for a second look at a page that gave nothing.
     """
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     height, width = gray.shape
@@ -98,8 +112,12 @@ def normalise_background(rgb: np.ndarray, *, ink_gamma: float = 1.0) -> np.ndarr
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
     ratio = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
     # ratio: paper ~1.0, ink well below; map [ink_level, 0.92] -> [0, 255].
-    ink_level = min(float(np.percentile(ratio, 0.5)), 0.6)
-    stretched = np.clip((ratio - ink_level) / max(0.92 - ink_level, 1e-3), 0.0, 1.0)
+    if keep_faint:
+        white = float(np.percentile(ratio, FAINT_PAPER_PERCENTILE))
+        ink_level = min(float(np.percentile(ratio, 0.5)), white - 0.02)
+    else:
+        white, ink_level = 0.92, min(float(np.percentile(ratio, 0.5)), 0.6)
+    stretched = np.clip((ratio - ink_level) / max(white - ink_level, 1e-3), 0.0, 1.0)
     # Pencil stays mid-grey after the stretch; the detector and recogniser want dark ink.
     return darken_ink((stretched * 255.0).astype(np.uint8), ink_gamma)
 

@@ -17,7 +17,13 @@ import numpy as np
 from PIL import Image
 
 from inksight.ocr.lines import LineBox, crop_line, group_lines
-from inksight.ocr.preprocess import WORK_SIDE, PreparedPage, darken_ink, prepare_page
+from inksight.ocr.preprocess import (
+    WORK_SIDE,
+    PreparedPage,
+    darken_ink,
+    normalise_background,
+    prepare_page,
+)
 from inksight.ocr.reader import ImageSource, read_pages_checked
 from inksight.ocr.types import Line, OcrResult
 
@@ -38,6 +44,11 @@ FAINT_GAMMA = 3.0
 FAINT_MIN_CONFIDENCE = 0.65
 FAINT_MIN_CHARS = 3
 MIN_LINE_CHARS = 2  # a mug's rim reads as "O", a pen as "/": one character alone is not a line
+# A reading this short is little evidence of writing: it needs SHORT_MIN_CONFIDENCE. On 81
+# development blanks the handwriting recogniser read "57", "pom" and "20" at 0.55-0.59; of 285
+# lines read on three development sets, one true line was this short and less sure ("'ve", 0.64).
+SHORT_LINE_CHARS = 3
+SHORT_MIN_CONFIDENCE = 0.65
 # The thin look: a page read with less than this confidence (per character) is read once more
 # with grey ink darkened (THIN_GAMMA) and the detector at THIN_SIDE, and that reading is kept when
 # it holds THIN_MARGIN times as many sure characters. Hairline hands (pointed pen, a worn pencil)
@@ -105,6 +116,9 @@ class OcrEngine:
         thin_look: When a page reads with little confidence, read it once more with grey ink
             darkened and the detector looking closer, and keep the surer reading (hairline
             hands); with ``normalise`` only.
+        paper_look: When the faint look gave nothing too, normalise the page once more with
+            white at the paper's own level (``normalise_background(keep_faint=True)``): pencil
+            barely darker than its paper; with ``normalise`` only.
     """
 
     def __init__(
@@ -122,6 +136,7 @@ class OcrEngine:
         crop_gamma: float = 1.0,
         faint_look: float = FAINT_GAMMA,
         thin_look: bool = True,
+        paper_look: bool = True,
     ) -> None:
         self.recognizer = recognizer
         self.detector = detector
@@ -135,6 +150,7 @@ class OcrEngine:
         self.crop_gamma = crop_gamma
         self.faint_look = faint_look
         self.thin_look = thin_look
+        self.paper_look = paper_look
 
     @property
     def name(self) -> str:
@@ -288,18 +304,33 @@ class OcrEngine:
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
     ) -> tuple[list[Line], bool]:
         """Detect and read the prepared page as ``look`` sees it; when that gives nothing, the
-        faint look. Returns the lines kept and whether anything looked like writing."""
+        faint look, then the paper look. Returns the lines kept and whether anything looked
+        like writing."""
         found = self._detect_lines(prepared.image, look)
         lines, writing = self._read_lines(found, prepared, page, number, look)
-        if not lines and look.faint and self.normalise and self.faint_look > max(look.ink_gamma, 1):
-            # The same prepared page, its grey ink darkened from ink_gamma to faint_look. Only
-            # its surer lines count: darkened, a blank desk's texture can read as a word.
+        if lines or not look.faint or not self.normalise:
+            return lines, writing
+        # Only the surer lines of the looks below count: a blank desk's texture, darkened or
+        # stretched, can read as a word.
+        if self.faint_look > max(look.ink_gamma, 1):
+            # The same prepared page, its grey ink darkened from ink_gamma to faint_look.
             darker = darken_ink(prepared.image, self.faint_look / look.ink_gamma)
-            faint = replace(prepared, image=darker)
-            found = self._detect_lines(darker, look)
-            lines, _ = self._read_lines(found, faint, page, number, look)
-            lines = [line for line in lines if _is_sure_faint(line)]
+            lines = self._read_sure(replace(prepared, image=darker), page, number, look)
+        if not lines and self.paper_look and prepared.unnormalised is not None:
+            gray = normalise_background(
+                prepared.unnormalised, ink_gamma=look.ink_gamma, keep_faint=True
+            )
+            stretched = replace(prepared, image=cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
+            lines = self._read_sure(stretched, page, number, look)
         return lines, writing
+
+    def _read_sure(
+        self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
+    ) -> list[Line]:
+        """The lines of another rendering of the page that the recogniser is sure of."""
+        found = self._detect_lines(prepared.image, look)
+        lines, _ = self._read_lines(found, prepared, page, number, look)
+        return [line for line in lines if _is_sure_faint(line)]
 
     def _read_lines(
         self,
@@ -344,7 +375,7 @@ class OcrEngine:
             text = " ".join(text.split())
             # Table edges and shadows read as nothing, or as a letter or two the model doubts.
             writing = writing or (len(text) >= 2 and confidence >= WRITING_EVIDENCE)
-            if len(text.replace(" ", "")) < MIN_LINE_CHARS or confidence < self.min_confidence:
+            if _too_unsure(text, confidence, self.min_confidence):
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.
             box = prepared.map_points(line.corners) / page.info.get("scale", 1.0)
@@ -359,6 +390,14 @@ class OcrEngine:
             page=page,
             low_confidence=confidence < self.low_confidence,
         )
+
+
+def _too_unsure(text: str, confidence: float, min_confidence: float) -> bool:
+    """Whether a reading is too short, or too unsure for its length, to be a line of writing."""
+    chars = len(text.replace(" ", ""))
+    if chars < MIN_LINE_CHARS or confidence < min_confidence:
+        return True
+    return chars <= SHORT_LINE_CHARS and confidence < SHORT_MIN_CONFIDENCE
 
 
 def _sure_chars(lines: list[Line]) -> float:

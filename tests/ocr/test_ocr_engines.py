@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from inksight.ocr import ENGINES, OcrError, OcrResult, build_engine
 
@@ -228,6 +228,25 @@ def test_small_faint_writing_is_found_with_the_second_look(engine):
     assert len(stock.read(page).lines) < 3
 
 
+def _pencil_barely_darker_than_paper(text: str, darkness: float) -> Image.Image:
+    """A line ``darkness`` (a share of the paper's light) darker than its paper, softened and
+    grainy as in a phone photo: a worn pencil on a sticky note."""
+    ink = np.asarray(render_line(text, size=32, ink=(0, 0, 0)).convert("L"), np.float32) / 255
+    pixels = Image.fromarray((225 * (1 - darkness * (1 - ink))).astype(np.uint8))
+    pixels = np.asarray(pixels.filter(ImageFilter.GaussianBlur(1.2)), np.float32)
+    pixels += np.random.default_rng(0).normal(0, 3, pixels.shape)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).convert("RGB")
+
+
+@pytest.mark.real_assets
+def test_pencil_barely_darker_than_its_paper_is_read_by_the_paper_look(engine):
+    page = _pencil_barely_darker_than_paper(SENTENCE, 0.08)
+
+    assert engine.read(page).text == SENTENCE
+    without = build_engine("rapidocr", paper_look=False).read(page)
+    assert without.lines == [] and without.warnings == ["no text was found in the image."]
+
+
 SMALL_WRITING_NOTE = (
     "Honestly, the second half drags and I kept checking my watch. Most of the cast\n"
     "is fine but the script gives them nothing to do and the jokes never land\n"
@@ -304,6 +323,15 @@ def test_blank_synthetic_sheets_give_no_lines_and_say_no_text(engine, kind):
     for seed in range(4):
         result = engine.read(render_blank(kind, seed=seed))
         assert result.lines == [] and result.warnings == ["no text was found in the image."]
+
+
+@pytest.mark.real_assets
+@pytest.mark.parametrize(("kind", "seed"), [("lined-photo", 30031), ("wall", 30052)])
+def test_blanks_the_handwriting_recogniser_read_a_short_word_in_give_no_lines(engine, kind, seed):
+    from inksight.ocr.synth import render_blank
+
+    # It read "57" and "pom" here at 0.55-0.59: short readings need more confidence.
+    assert engine.read(render_blank(kind, seed=seed)).lines == []
 
 
 @pytest.mark.real_assets

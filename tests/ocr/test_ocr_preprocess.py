@@ -35,6 +35,18 @@ def test_ink_gamma_darkens_grey_pencil_and_leaves_the_paper_white():
     assert darker[10:40, 10:390].mean() > 240
 
 
+def test_keep_faint_keeps_a_stroke_barely_darker_than_its_paper_and_the_paper_white():
+    page = np.full((120, 400), 225.0, np.float32)
+    page[55:62, 40:360] *= 0.92  # 8% darker than the paper: a worn pencil
+    page += np.random.default_rng(0).normal(0, 2, page.shape)
+    rgb = np.repeat(np.clip(page, 0, 255)[..., None], 3, axis=2).astype(np.uint8)
+
+    assert normalise_background(rgb)[56:61, 60:340].mean() > 240  # stretched away to white
+    kept = normalise_background(rgb, keep_faint=True)
+    assert kept[56:61, 60:340].mean() < 100
+    assert np.median(kept[10:40]) > 200
+
+
 class _BoxAroundTheStroke:
     """A detector that finds the one stroke of ``_pencil_under_a_shadow``."""
 
@@ -114,7 +126,20 @@ def test_the_faint_look_keeps_only_sure_readings_and_blank_paper_stays_blank():
     blank = np.full((120, 400, 3), 235, np.uint8)
     detector = _SeesOnlyDarkInk()
     assert _engine(_Reads("a pale pencil line"), detector).read(Image.fromarray(blank)).lines == []
-    assert detector.looks == 3  # the page, the faint look, the thin look: all found nothing
+    # The page, the faint look, the paper look, the thin look: all found nothing.
+    assert detector.looks == 4
+
+
+def test_a_short_reading_needs_more_confidence_than_a_line_of_words():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    for reading, kept in (
+        (("57", 0.58), False),
+        (("57", 0.9), True),
+        (("it was fine", 0.58), True),
+    ):
+        recognizer = _Reads(*reading)
+        result = _engine(recognizer, _BoxAroundTheStroke(), thin_look=False, faint_look=1.0)
+        assert bool(result.read(page).lines) is kept, reading
 
 
 class _ReadsByDarkness:
