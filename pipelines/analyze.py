@@ -29,6 +29,11 @@ if TYPE_CHECKING:  # torch loads with the classifier; importing this module stay
 
 __all__ = ["Pipeline", "PipelineConfig", "ReviewResult", "apply_threads", "error_sentence"]
 
+RECOGNIZER_HELP = (
+    "rapidocr: read lines with the recogniser fine-tuned on handwriting (handwriting), "
+    "rapidocr's own (stock), or a PP-OCR recogniser .onnx file."
+)
+
 
 @dataclass
 class PipelineConfig:
@@ -47,6 +52,7 @@ class PipelineConfig:
         default=None,
         metadata={"help": "TrOCR folder or hub id (default: microsoft/trocr-small-handwritten)."},
     )
+    recognizer: str = field(default="handwriting", metadata={"help": RECOGNIZER_HELP})
     trocr_int8: bool = field(
         default=False,
         metadata={"help": "Read with TrOCR quantised to dynamic int8 (about 2x faster on a CPU)."},
@@ -135,7 +141,9 @@ class Pipeline:
         trocr = {"quantize": config.trocr_int8, "runtime": config.trocr_runtime}
         cpu_only = config.trocr_int8 or config.trocr_runtime != "torch"  # auto: the CPU then
         trocr.update(trocr_placement(config.device, config.dtype, cpu_only=cpu_only))
-        engine = build_ocr_engine(config.ocr, config.trocr_model, trocr, **options)
+        engine = build_ocr_engine(
+            config.ocr, config.trocr_model, trocr, recognizer=config.recognizer, **options
+        )
         return cls(engine, load_model(config.model), config)
 
     def word_contributions(self, text: str) -> list[tuple[str, float | None]]:

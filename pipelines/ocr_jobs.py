@@ -25,6 +25,7 @@ from inksight.ocr.metrics import (
     summarize_by_tag,
 )
 from inksight.ocr.synth import write_dataset
+from inksight.pipelines.analyze import RECOGNIZER_HELP
 from inksight.pipelines.assets import (
     DEFAULT_TROCR,
     cache_dir,
@@ -131,6 +132,7 @@ class EvalConfig:
     trocr_model: str | None = field(
         default=None, metadata={"help": f"TrOCR folder or hub id (default {DEFAULT_TROCR})."}
     )
+    recognizer: str = field(default="handwriting", metadata={"help": RECOGNIZER_HELP})
     out: Path | None = field(
         default=None, metadata={"help": f"Where to write the JSON result (default DIR/{EVAL_FILE})."}
     )  # fmt: skip
@@ -310,11 +312,14 @@ def build_ocr_engine(
     name: str = "auto",
     trocr_model: str | None = None,
     trocr_options: dict[str, Any] | None = None,
+    *,
+    recognizer: str | None = None,
     **options: Any,
 ):
     """Build an OCR engine, resolving TrOCR weights through ``inksight.pipelines.assets`` first.
 
-    ``trocr_options`` (``quantize``, ``runtime``, ...) apply only when TrOCR is the one built.
+    ``trocr_options`` (``quantize``, ``runtime``, ...) apply only when TrOCR is the one built,
+    ``recognizer`` (``RECOGNIZER_HELP``; None: the engine's default) only when rapidocr is.
     rapidocr reads with ``review_language_model()`` unless ``language_model`` is given (None:
     greedy decoding).
     """
@@ -323,6 +328,8 @@ def build_ocr_engine(
     def rapidocr():
         if "language_model" not in options:
             options["language_model"] = review_language_model()
+        if recognizer is not None:
+            options["recognizer"] = recognizer
         return build_engine("rapidocr", **options)
 
     if name == "rapidocr":
@@ -424,7 +431,10 @@ def eval_main(config: EvalConfig, *, progress: Progress | None = None) -> dict:
     """
     records = load_truth(config.dir)[: config.limit]
     engine = build_ocr_engine(
-        config.ocr, config.trocr_model, trocr_placement(config.device, config.dtype)
+        config.ocr,
+        config.trocr_model,
+        trocr_placement(config.device, config.dtype),
+        recognizer=config.recognizer,
     )
     correct = None
     if config.lexicon:

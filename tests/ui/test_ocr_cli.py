@@ -55,3 +55,19 @@ def test_ocr_finetune_trains_a_tiny_model_on_a_synth_set(tmp_path, capsys):
     metrics = json.loads(capsys.readouterr().out)
     assert len(metrics["val_cer"]) == 1
     assert (tmp_path / "tuned" / "metrics.json").is_file()
+
+
+def test_eval_reads_with_the_recogniser_asked_for_and_names_a_missing_one(tmp_path, capsys):
+    data = tmp_path / "set"
+    assert main(["ocr", "synth", "--n", "1", "--out", str(data), "--fonts", _font()]) == 0
+    capsys.readouterr()
+    for recognizer in ("stock", "handwriting"):
+        code = main(["ocr", "eval", str(data), "--ocr", "rapidocr", "--recognizer", recognizer])
+        assert code == 0
+        assert capsys.readouterr().out.startswith("engine: rapidocr")
+
+    missing = tmp_path / "mine.onnx"
+    code = main(["ocr", "eval", str(data), "--ocr", "rapidocr", "--recognizer", str(missing)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert f"no recogniser model at {missing}" in err
