@@ -79,9 +79,9 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     out = tmp_path / "rec.onnx"
     report = script.main(
         ["--work", str(tmp_path / "work"), "--out", str(out), "--scale", "0.002",
-         "--steps", "2", "--batch", "4", "--val", "2"]
+         "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands"]
     )  # fmt: skip
-    assert report["crops"] >= 6
+    assert report["crops"] >= 6 and report["augment"] == "hands"
 
     from test_ocr_engines import SENTENCE, render_line
 
