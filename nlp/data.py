@@ -90,7 +90,8 @@ class ReviewWindows(Dataset):
     model that only ever saw 230-token reviews does badly. Each item after the first
     ``len(reviews)`` is a fresh random window, so every epoch sees different crops. Token
     dropout removes each unigram/bigram feature with probability ``token_dropout`` (at least one
-    stays), so no single word can carry a review.
+    stays), so no single word can carry a review. With ``targets`` (P(positive) per review, e.g.
+    mixed with a teacher's), each item also carries its review's target for a soft loss.
     """
 
     def __init__(
@@ -102,11 +103,13 @@ class ReviewWindows(Dataset):
         window: tuple[int, int] = (3, 60),
         token_dropout: float = 0.0,
         seed: int = 13,
+        targets: Sequence[float] | None = None,
     ) -> None:
-        if len(parts) != len(labels):
-            raise ValueError("parts and labels differ in length.")
+        if len(parts) != len(labels) or (targets is not None and len(targets) != len(labels)):
+            raise ValueError("parts, labels and targets differ in length.")
         self.parts = parts
         self.labels = np.asarray(labels, dtype=np.int64)
+        self.targets = None if targets is None else np.asarray(targets, dtype=np.float32)
         self.crops = crops_per_review
         self.window = window
         self.token_dropout = token_dropout
@@ -120,7 +123,7 @@ class ReviewWindows(Dataset):
     def __len__(self) -> int:
         return len(self.parts) * (1 + self.crops)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int] | tuple[np.ndarray, int, float]:
         review = index % len(self.parts)
         unigrams, pairs = self.parts[review]
         if index >= len(self.parts) and len(unigrams) > self.window[0]:
@@ -136,6 +139,8 @@ class ReviewWindows(Dataset):
             keep = self.rng.random(len(ids)) >= self.token_dropout
             keep[self.rng.integers(len(ids))] = True
             ids = ids[keep]
+        if self.targets is not None:
+            return ids, int(self.labels[review]), float(self.targets[review])
         return ids, int(self.labels[review])
 
 
@@ -155,15 +160,19 @@ class SequenceDataset(Dataset):
         return self.sequences[index], int(self.labels[index])
 
 
-def collate_batch(batch: Sequence[tuple[np.ndarray, int]]) -> dict[str, torch.Tensor]:
-    """Pad to the longest review in the batch (not a global maximum) with index 0."""
-    lengths = torch.tensor([len(seq) for seq, _ in batch], dtype=torch.long)
+def collate_batch(batch: Sequence[tuple]) -> dict[str, torch.Tensor]:
+    """Pad to the longest review in the batch (not a global maximum) with index 0. Items are
+    ``(ids, label)`` or ``(ids, label, target)``; targets come back as ``"targets"``."""
+    lengths = torch.tensor([len(item[0]) for item in batch], dtype=torch.long)
     width = max(1, int(lengths.max())) if len(batch) else 1
     ids = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, (seq, _) in enumerate(batch):
-        ids[row, : len(seq)] = torch.from_numpy(np.asarray(seq, dtype=np.int64))
-    labels = torch.tensor([label for _, label in batch], dtype=torch.long)
-    return {"ids": ids, "lengths": lengths, "labels": labels}
+    for row, item in enumerate(batch):
+        ids[row, : len(item[0])] = torch.from_numpy(np.asarray(item[0], dtype=np.int64))
+    out = {"ids": ids, "lengths": lengths}
+    out["labels"] = torch.tensor([item[1] for item in batch], dtype=torch.long)
+    if batch and len(batch[0]) == 3:
+        out["targets"] = torch.tensor([item[2] for item in batch], dtype=torch.float32)
+    return out
 
 
 @torch.inference_mode()

@@ -56,7 +56,10 @@ class SentimentModule(pl.LightningModule):
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
         logits = self.model(batch["ids"])
         smoothing = self.hparams.label_smoothing if stage == "train" else 0.0
-        loss = F.cross_entropy(logits, batch["labels"], label_smoothing=smoothing)
+        target = batch["labels"]
+        if stage == "train" and "targets" in batch:  # soft targets: P(negative), P(positive)
+            target = torch.stack([1 - batch["targets"], batch["targets"]], dim=-1)
+        loss = F.cross_entropy(logits, target, label_smoothing=smoothing)
         acc = (logits.argmax(dim=-1) == batch["labels"]).float().mean()
         on_step = stage == "train"
         size = len(batch["labels"])

@@ -68,6 +68,17 @@ class TrainConfig:
             "help": "Renormalise Embedding rows longer than this in training (default: off)."
         },
     )
+    teacher: Literal["none", "tfidf"] = field(
+        default="none",
+        metadata={"help": "Also learn from a teacher's probabilities (distillation): tfidf, a "
+                  "TF-IDF + logistic regression fitted out of fold on the training reviews "
+                  "(needs scikit-learn; used in training only, the model saved is unchanged)."},
+    )  # fmt: skip
+    teacher_weight: float = field(
+        default=0.5,
+        metadata={"help": "With --teacher: each review's target is this much the teacher's "
+                  "probability and the rest its label."},
+    )  # fmt: skip
     average_last: int = field(
         default=1,
         metadata={"help": "Keep the mean weights of the best epoch and the ones just before it "
@@ -155,6 +166,8 @@ class TrainConfig:
         for name in ("dropout", "embed_dropout", "token_dropout", "label_smoothing"):
             if not 0 <= getattr(self, name) < 1:
                 raise PipelineError(f"--{name.replace('_', '-')} must be in [0, 1).")
+        if self.teacher not in ("none", "tfidf") or not 0 <= self.teacher_weight <= 1:
+            raise PipelineError("--teacher must be none or tfidf, --teacher-weight in [0, 1].")
         if self.crops_per_review < 0 or not 1 <= self.crop_min <= self.crop_max:
             raise PipelineError(
                 "--crops-per-review must be >= 0 and 1 <= --crop-min <= --crop-max."

@@ -272,8 +272,16 @@ def _training_data(
         keep = subsample(labels["train"], config.train_size, config.seed)
         tokens["train"] = [tokens["train"][i] for i in keep]
         labels["train"] = labels["train"][keep]
+        splits["train"] = splits["train"].iloc[keep]
     if len(labels["val"]) == 0:
         raise PipelineError("the data is too small to hold out a validation split.")
+    if config.teacher == "tfidf":  # out-of-fold P(positive) of each training review
+        from inksight.pipelines.extras import require
+        from inksight.pipelines.train.teacher import out_of_fold_probabilities
+
+        require("lab", "--teacher tfidf")
+        texts = splits["train"]["text"].tolist()
+        labels["teacher"] = out_of_fold_probabilities(texts, labels["train"], seed=config.seed)
     if config.calibrate:  # each validation review whole, then cut to its first / a random sentence
         short = sentence_views(splits["val"], config.seed)
         tokens["calibration"] = tokens["val"] + tokenized_reviews(short, preprocess)
@@ -358,6 +366,7 @@ def _fit(
         window=(config.crop_min, config.crop_max),
         token_dropout=config.token_dropout,
         seed=config.seed,
+        targets=_targets(config, labels),
     )
     datamodule = SentimentDataModule(
         {"train": train, "val": (sequences["val"], labels["val"])},
@@ -388,6 +397,14 @@ def _fit(
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
     return best, trainer.current_epoch, time.perf_counter() - started
+
+
+def _targets(config: TrainConfig, labels: dict[str, np.ndarray]) -> np.ndarray | None:
+    """P(positive) each training review is fitted to: its label, mixed with the teacher's."""
+    if "teacher" not in labels:
+        return None
+    weight = config.teacher_weight
+    return weight * labels["teacher"] + (1 - weight) * labels["train"].astype(np.float32)
 
 
 def _loss(model: torch.nn.Module, sequences: list[np.ndarray], labels: np.ndarray) -> float:

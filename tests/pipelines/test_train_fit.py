@@ -1,10 +1,13 @@
-"""Training from a notebook or a program leaves the caller's logging and warnings as they were."""
+"""Training: the caller's logging and warnings left as they were, every option at once, and the
+teacher's out-of-fold opinion."""
 
 from __future__ import annotations
 
 import logging
 import warnings
 from pathlib import Path
+
+import numpy as np
 
 from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.fit import train_main
@@ -40,7 +43,7 @@ def test_every_regulariser_at_once_still_learns_and_saves_a_plain_model(
             out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6,
             batch_size=16, lr=0.02, min_freq=1, progress=False, crops_per_review=2, crop_min=2,
             crop_max=4, token_dropout=0.1, embed_dropout=0.1, label_smoothing=0.1, max_norm=1.0,
-            average_last=2,
+            average_last=2, teacher="tfidf",
         )
     )  # fmt: skip
 
@@ -50,3 +53,28 @@ def test_every_regulariser_at_once_still_learns_and_saves_a_plain_model(
     assert clf.model.embedding.max_norm is None  # prediction never rewrites the weights
     assert clf.classify("superb").label == "positive"  # one known word is enough
     assert clf.classify("dreadful").label == "negative"
+
+
+def test_the_teacher_never_scores_a_review_it_was_fitted_on(monkeypatch) -> None:
+    from inksight.pipelines.train import teacher
+
+    fitted, scored = [], []
+    real = teacher.tfidf_logreg
+
+    def spy(texts, labels, c=teacher.TEACHER_C):
+        model = real(texts, labels, c)
+        fitted.append(set(texts))
+        predict = model.predict_proba
+        model.predict_proba = lambda x: scored.append(set(x)) or predict(x)
+        return model
+
+    monkeypatch.setattr(teacher, "tfidf_logreg", spy)
+    texts = [f"review {i}: a {'great' if i % 2 else 'awful'} film" for i in range(40)]
+    labels = [i % 2 for i in range(40)]
+
+    p_positive = teacher.out_of_fold_probabilities(texts, labels, folds=2, seed=0)
+
+    assert len(fitted) == len(scored) == 2
+    assert all(not (train & held) for train, held in zip(fitted, scored, strict=True))
+    assert set().union(*scored) == set(texts)  # every review scored, once
+    assert ((p_positive > 0.5) == np.array(labels, bool)).all()  # and by a teacher that learned
