@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from inksight.nlp.errors import NlpError
+from inksight.ocr.engines import RECOGNIZER_HELP
 from inksight.ocr.engines.trocr.recognizer import RUNTIMES
 from inksight.ocr.types import OcrResult
 from inksight.pipelines.devices import DEVICE_HELP, DTYPE_HELP, check_device, check_dtype
@@ -28,11 +29,6 @@ if TYPE_CHECKING:  # torch loads with the classifier; importing this module stay
     from inksight.ocr.reader import ImageSource
 
 __all__ = ["Pipeline", "PipelineConfig", "ReviewResult", "apply_threads", "error_sentence"]
-
-RECOGNIZER_HELP = (
-    "rapidocr: read lines with the recogniser fine-tuned on handwriting (handwriting), "
-    "rapidocr's own (stock), or a PP-OCR recogniser .onnx file."
-)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from inksight.ocr.engines import RECOGNIZER_HELP
 from inksight.ocr.fonts import FONT_SETS, HANDWRITING_FONTS, find_fonts, select_fonts
 from inksight.ocr.metrics import (
     ImageScore,
@@ -25,7 +26,6 @@ from inksight.ocr.metrics import (
     summarize_by_tag,
 )
 from inksight.ocr.synth import write_dataset
-from inksight.pipelines.analyze import RECOGNIZER_HELP
 from inksight.pipelines.assets import (
     DEFAULT_TROCR,
     cache_dir,

@@ -13,7 +13,13 @@ from typing import Any
 from inksight.ocr.engines.base import Detector, OcrEngine, Recognizer
 from inksight.ocr.errors import OcrError
 
-__all__ = ["ENGINES", "Detector", "OcrEngine", "Recognizer", "build_engine"]
+__all__ = ["ENGINES", "RECOGNIZER_HELP", "Detector", "OcrEngine", "Recognizer", "build_engine"]
+
+# The rapidocr engine's ``recognizer`` option, for the commands that offer it.
+RECOGNIZER_HELP = (
+    "rapidocr: read lines with the recogniser fine-tuned on handwriting (handwriting), "
+    "rapidocr's own (stock), or a PP-OCR recogniser .onnx file."
+)
 
 # name -> module in this package whose ``build(**options)`` returns an ``OcrEngine``.
 ENGINES: dict[str, str] = {
