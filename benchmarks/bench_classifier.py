@@ -42,23 +42,17 @@ def tfidf_baseline(splits, tokens: dict | None = None, external=None) -> dict:
     baseline), or on the model's own preprocessed tokens when ``tokens`` is given. ``external``
     (a frame with text,label) is scored with the model chosen on IMDB validation, never tuned on.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     from inksight.nlp.preprocess import clean_text
     from inksight.pipelines.train.fit import expected_calibration_error
+    from inksight.pipelines.train.teacher import tfidf_vectorizer
 
     if tokens is None:
         texts = {k: [clean_text(t) for t in v["text"]] for k, v in splits.items()}
     else:
         texts = {k: [" ".join(t) for t in v] for k, v in tokens.items()}
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2),
-        min_df=2,
-        max_features=200_000,
-        sublinear_tf=True,
-        token_pattern=r"\S+" if tokens else r"(?u)\b\w\w+\b",
-    )
+    vectorizer = tfidf_vectorizer(token_pattern=r"\S+" if tokens else r"(?u)\b\w\w+\b")
     x_train = vectorizer.fit_transform(texts["train"])
     x_val, x_test = vectorizer.transform(texts["val"]), vectorizer.transform(texts["test"])
     best = None

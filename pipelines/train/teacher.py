@@ -19,24 +19,27 @@ import numpy as np
 
 from inksight.nlp.preprocess import clean_text
 
-__all__ = ["TEACHER_C", "out_of_fold_probabilities", "tfidf_logreg"]
+__all__ = ["TEACHER_C", "out_of_fold_probabilities", "tfidf_logreg", "tfidf_vectorizer"]
 
 TEACHER_C = 8.0  # the C the benchmark's baseline chooses on IMDB validation
 
 
+def tfidf_vectorizer(**options):
+    """The TF-IDF features of the benchmark's baseline and of the teacher: word 1-2-grams seen
+    in 2 reviews or more, at most 200,000, sublinear term frequency; ``options`` add to them."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True, **options
+    )
+
+
 def tfidf_logreg(texts: Sequence[str], labels: Sequence[int], c: float = TEACHER_C):
     """TF-IDF of word 1-2-grams (raw text, HTML stripped) -> logistic regression, fitted."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2),
-        min_df=2,
-        max_features=200_000,
-        sublinear_tf=True,
-        preprocessor=clean_text,
-    )
+    vectorizer = tfidf_vectorizer(preprocessor=clean_text)
     model = make_pipeline(vectorizer, LogisticRegression(C=c, max_iter=2000))
     return model.fit(list(texts), np.asarray(labels))
 
@@ -52,16 +55,12 @@ def out_of_fold_probabilities(
         members = rng.permutation(np.flatnonzero(labels == label))
         fold[members] = np.arange(len(members)) % folds
     p_positive = np.empty(len(labels), dtype=np.float32)
-    texts = list(texts)
+    texts = np.asarray(texts, dtype=object)
     for k in range(folds):
         held = fold == k
         if held.all() or len(np.unique(labels[~held])) < 2:
             p_positive[held] = labels[held]  # too little data for a teacher: the labels stand
             continue
-        teacher = tfidf_logreg(
-            [t for t, h in zip(texts, held, strict=True) if not h], labels[~held]
-        )
-        p_positive[held] = teacher.predict_proba(
-            [t for t, h in zip(texts, held, strict=True) if h]
-        )[:, 1]
+        teacher = tfidf_logreg(list(texts[~held]), labels[~held])
+        p_positive[held] = teacher.predict_proba(list(texts[held]))[:, 1]
     return p_positive
