@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset
 from inksight.nlp.data import LengthBucketSampler, SequenceDataset, collate_batch
 from inksight.nlp.model import EmbeddingClassifier, ModelConfig
 
-__all__ = ["SentimentModule", "SentimentDataModule"]
+__all__ = ["SentimentModule", "SentimentDataModule", "fold_members"]
 
 
 class SentimentModule(pl.LightningModule):
@@ -28,10 +28,13 @@ class SentimentModule(pl.LightningModule):
         trainable_rows: Sequence[int] | None = None,
         label_smoothing: float = 0.0,
         max_norm: float | None = None,
+        members: int = 1,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["trainable_rows"])
         self.model = EmbeddingClassifier(ModelConfig(**model_config))
+        if members > 1:
+            _init_member_blocks(self.model, members)
         self._row_mask: torch.Tensor | None = None
         if freeze_embeddings and trainable_rows:
             # Frozen pretrained rows, but words without a pretrained vector may still learn.
@@ -53,13 +56,35 @@ class SentimentModule(pl.LightningModule):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return self.model(ids)
 
+    def _member_logits(self, ids: torch.Tensor) -> torch.Tensor:
+        """Each member's logits [B, K, C]: its own slice of the pooled vector and of the Linear."""
+        members, model = self.hparams.members, self.model
+        pooled = model.dropout(model.pool(ids)[0])  # [B, K*D]
+        weight = model.classifier.weight  # [C, K*D]
+        blocks = weight.view(weight.shape[0], members, -1)  # [C, K, D]
+        logits = torch.einsum("bkd,ckd->bkc", pooled.view(len(ids), members, -1), blocks)
+        return (logits + model.classifier.bias) / model.config.temperature
+
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        logits = self.model(batch["ids"])
         smoothing = self.hparams.label_smoothing if stage == "train" else 0.0
         target = batch["labels"]
         if stage == "train" and "targets" in batch:  # soft targets: P(negative), P(positive)
             target = torch.stack([1 - batch["targets"], batch["targets"]], dim=-1)
-        loss = F.cross_entropy(logits, target, label_smoothing=smoothing)
+        if self.hparams.members > 1:
+            # Each member learns alone (its own loss); the review is scored by their mean logit,
+            # which is what the folded model (fold_members) computes.
+            member_logits = self._member_logits(batch["ids"])
+            logits = member_logits.mean(dim=1)
+            members = member_logits.shape[1]
+            member_target = target.repeat_interleave(members, dim=0)
+            loss = F.cross_entropy(
+                member_logits.reshape(-1, member_logits.shape[-1]),
+                member_target,
+                label_smoothing=smoothing,
+            )
+        else:
+            logits = self.model(batch["ids"])
+            loss = F.cross_entropy(logits, target, label_smoothing=smoothing)
         acc = (logits.argmax(dim=-1) == batch["labels"]).float().mean()
         on_step = stage == "train"
         size = len(batch["labels"])
@@ -94,6 +119,23 @@ class SentimentModule(pl.LightningModule):
             return [torch.optim.SparseAdam([embedding], lr=lr), torch.optim.Adam(rest, lr=lr)]
         params = [p for p in self.parameters() if p.requires_grad]
         return torch.optim.Adam(params, lr=lr, weight_decay=decay)
+
+
+def _init_member_blocks(model: EmbeddingClassifier, members: int) -> None:
+    """Start each member's block of the Linear layer as a Linear of its own width would start."""
+    if model.config.pooling != "max" or model.config.embed_dim % members:
+        raise ValueError("members need max pooling and an Embedding width they divide.")
+    bound = (members / model.config.embed_dim) ** 0.5
+    with torch.no_grad():
+        model.classifier.weight.uniform_(-bound, bound)
+
+
+def fold_members(model: EmbeddingClassifier, members: int) -> None:
+    """Make ``model`` compute the mean of its members' logits: one Embedding -> max pool ->
+    Linear, exactly, because max pooling works dimension by dimension (each member owns a slice
+    of the pooled vector) and the mean of the members' Linear layers is a Linear layer."""
+    with torch.no_grad():
+        model.classifier.weight.div_(members)
 
 
 class SentimentDataModule(pl.LightningDataModule):

@@ -43,6 +43,12 @@ class TrainConfig:
     embed_dim: int = field(
         default=256, metadata={"help": "Embedding dimension (follows --vectors when given)."}
     )
+    members: int = field(
+        default=1,
+        metadata={"help": "Train this many models side by side, each with --embed-dim dimensions "
+                  "and its own loss, and save their mean as one model (still Embedding -> max "
+                  "pool -> Linear, K times as wide: max pooling works dimension by dimension)."},
+    )  # fmt: skip
     pooling: Literal["max", "mean", "max+mean"] = field(
         default="max", metadata={"help": "Pooling of token vectors into one review vector."}
     )
@@ -156,7 +162,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self.device, self.dtype = check_device(self.device), check_dtype(self.dtype)
-        for name in ("epochs", "batch_size", "embed_dim", "min_freq", "max_len", "average_last"):
+        for name in (
+            "epochs", "batch_size", "embed_dim", "min_freq", "max_len", "average_last", "members"
+        ):  # fmt: skip
             if getattr(self, name) < 1:
                 raise PipelineError(f"--{name.replace('_', '-')} must be at least 1.")
         if self.max_vocab < 3:
@@ -174,6 +182,12 @@ class TrainConfig:
             )
         if self.max_norm is not None and self.max_norm <= 0:
             raise PipelineError("--max-norm must be positive.")
+        if self.members > 1 and (
+            self.pooling != "max" or self.start_from or self.embeddings != "scratch"
+        ):
+            raise PipelineError(
+                "--members needs a new model with max pooling and a random Embedding."
+            )
         if self.start_from and self.embeddings != "scratch":
             raise PipelineError("--start-from keeps the model's own Embedding; drop --embeddings.")
         if self.random_dims < 0 or (

@@ -18,7 +18,7 @@ import torch
 
 from inksight.nlp.classifier import LABELS, SentimentClassifier, load_classifier, save_classifier
 from inksight.nlp.data import ReviewWindows, batch_logits, encode_parts, encode_sequences
-from inksight.nlp.lightning import SentimentDataModule, SentimentModule
+from inksight.nlp.lightning import SentimentDataModule, SentimentModule, fold_members
 from inksight.nlp.model import ModelConfig
 from inksight.nlp.preprocess import PreprocessConfig
 from inksight.nlp.vocab import Vocab, add_bigrams
@@ -160,6 +160,8 @@ def train_main(config: TrainConfig) -> dict:
     model = module.model.cpu()
     model.load_state_dict(best.state)
     model.embedding.max_norm = None
+    if config.members > 1:  # from K side-by-side members to the one model that is their mean
+        fold_members(model, config.members)
     if config.calibrate:  # one scalar on the logits, fitted on validation reviews whole and short
         calibrate(model, tokens["calibration"], labels["calibration"], encode)
     metrics = {
@@ -327,7 +329,7 @@ def _build_module(
     else:
         model_config = ModelConfig(
             vocab_size=len(vocab),
-            embed_dim=start.dim if start else config.embed_dim,
+            embed_dim=start.dim if start else config.embed_dim * config.members,
             pooling=config.pooling,
             dropout=config.dropout,
             embed_dropout=config.embed_dropout,
@@ -341,6 +343,7 @@ def _build_module(
         trainable_rows=start.trainable_rows if start and config.train_unknown else None,
         label_smoothing=config.label_smoothing,
         max_norm=config.max_norm,
+        members=config.members,
     )
     with torch.no_grad():
         if start is not None:
