@@ -1,8 +1,9 @@
-"""The first installed font of a preference list, for tests that render text by font name."""
+"""Fonts for tests: the first installed handwriting font of a list, or DejaVu Sans for print."""
 
 from __future__ import annotations
 
 import pytest
+from PIL import ImageFont
 
 from inksight.pipelines.errors import PipelineError
 from inksight.pipelines.ocr_jobs import resolve_fonts
@@ -17,3 +18,14 @@ def installed_font(*names: str) -> str:
         except PipelineError:
             continue
     pytest.skip("no font files found: run scripts/install_fonts.sh")
+
+
+DEJAVU_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def dejavu_sans(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans at ``size`` px (plain print); skips the test when it is not installed."""
+    try:
+        return ImageFont.truetype(DEJAVU_SANS, size)
+    except OSError:
+        pytest.skip("DejaVuSans (Debian fonts-dejavu-core) is not installed")

@@ -8,23 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from font_helpers import dejavu_sans
+from PIL import Image, ImageDraw, ImageFilter
 
 from inksight.ocr import ENGINES, OcrError, OcrResult, build_engine
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SENTENCE = "What a wonderful film, I loved every minute"
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(FONT, size)
-    except OSError:
-        pytest.skip("DejaVuSans (Debian fonts-dejavu-core) is not installed")
-
-
 def render_line(text: str, *, size: int = 40, ink=(20, 30, 140), paper="white") -> Image.Image:
-    font = _font(size)
+    font = dejavu_sans(size)
     width = int(font.getlength(text)) + 2 * size
     image = Image.new("RGB", (width, 2 * size), paper)
     ImageDraw.Draw(image).text((size, size // 3), text, font=font, fill=ink)

@@ -6,19 +6,16 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from font_helpers import dejavu_sans
+from PIL import Image, ImageDraw
 
 from inksight.ocr import OcrError
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 WORDS = ["good", "bad", "great", "dull", "fun", "sad", "epic", "meh"]
 
 
 def _write_set(folder, words):
-    try:
-        font = ImageFont.truetype(FONT, 28)
-    except OSError:
-        pytest.skip("DejaVuSans (Debian fonts-dejavu-core) is not installed")
+    font = dejavu_sans(28)
     (folder / "images").mkdir(parents=True)
     with open(folder / "truth.jsonl", "w", encoding="utf-8") as truth:
         for index, word in enumerate(words):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from font_helpers import dejavu_sans
+from PIL import Image, ImageDraw
 
 from inksight.ocr.lines import crop_line, estimate_skew, group_lines
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PAGE_LINES = [
     "The acting was superb and the story kept",
     "me guessing until the very last scene",
@@ -76,10 +76,7 @@ def test_crop_line_is_upright_and_tight():
 
 
 def _page(degrees: float, spacing: int) -> Image.Image:
-    try:
-        font = ImageFont.truetype(FONT, 34)
-    except OSError:
-        pytest.skip("DejaVuSans (Debian fonts-dejavu-core) is not installed")
+    font = dejavu_sans(34)
     page = Image.new("RGB", (1100, 200 + spacing * len(PAGE_LINES)), (250, 248, 240))
     draw = ImageDraw.Draw(page)
     for row, text in enumerate(PAGE_LINES):
