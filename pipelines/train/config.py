@@ -115,6 +115,10 @@ class TrainConfig:
         metadata={"help": "Also keep contrast and degree words (but, too, very, only, even...), "
                   "which spaCy lists as stopwords."},
     )  # fmt: skip
+    keep_stopwords: bool = field(
+        default=False,
+        metadata={"help": "Keep every stopword (the, a, it, was...): no stopword removal at all."},
+    )
     train_size: int | None = field(
         default=None,
         metadata={

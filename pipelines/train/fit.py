@@ -147,7 +147,9 @@ def train_main(config: TrainConfig) -> dict:
         preprocess = base.preprocessor.config
     else:
         preprocess = PreprocessConfig(
-            keep_negations=config.keep_negations, keep_contrast=config.keep_contrast
+            keep_negations=config.keep_negations,
+            keep_contrast=config.keep_contrast,
+            remove_stopwords=not config.keep_stopwords,
         )
     tokens, labels = _training_data(config, preprocess)
     vocab = _vocabulary(config, tokens["train"], base)

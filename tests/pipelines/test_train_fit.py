@@ -78,3 +78,20 @@ def test_the_teacher_never_scores_a_review_it_was_fitted_on(monkeypatch) -> None
     assert all(not (train & held) for train, held in zip(fitted, scored, strict=True))
     assert set().union(*scored) == set(texts)  # every review scored, once
     assert ((p_positive > 0.5) == np.array(labels, bool)).all()  # and by a teacher that learned
+
+
+def test_keep_stopwords_trains_on_every_word_and_predicts_the_same_way(
+    tmp_path: Path, tiny_reviews_csv: Path
+) -> None:
+    from inksight.nlp.classifier import load_classifier
+
+    options = dict(
+        data=tiny_reviews_csv, embed_dim=8, epochs=1, batch_size=32, min_freq=1, progress=False
+    )
+    train_main(TrainConfig(out=tmp_path / "kept", keep_stopwords=True, **options))
+    train_main(TrainConfig(out=tmp_path / "dropped", **options))
+
+    kept, dropped = load_classifier(tmp_path / "kept"), load_classifier(tmp_path / "dropped")
+    assert "the" in kept.vocab.stoi and "the" not in dropped.vocab.stoi
+    assert "the" in kept.preprocessor.tokenize("The plot was the best part")
+    assert "the" not in dropped.preprocessor.tokenize("The plot was the best part")
