@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--augment", choices=("hands", "width", "none"), default="width",
         help="width: letters a little wider or narrower (the shipped model); hands: also "
-        "slant, stroke weight, fading, blur, noise, looser boxes (other_hand; it carried worse to an unseen family: docs/ocr-benchmark.md)",
+        "slant, stroke weight, fading, blur, noise, looser boxes (other_hand; it carried worse "
+        "to an unseen family: docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
         "--hold-out-family", choices=sorted(FONT_FAMILIES), default=None,
