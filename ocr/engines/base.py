@@ -43,6 +43,7 @@ FAINT_GAMMA = 3.0
 # What the faint look keeps: on 81 blank images it read one "oh" (confidence 0.55) on a desk.
 FAINT_MIN_CONFIDENCE = 0.65
 FAINT_MIN_CHARS = 3
+LATER_LOOK_EVIDENCE = 0.6  # what a faint or paper look must read (3+ characters) to show writing
 MIN_LINE_CHARS = 2  # a mug's rim reads as "O", a pen as "/": one character alone is not a line
 # A reading this short is little evidence of writing: it needs SHORT_MIN_CONFIDENCE. On 81
 # development blanks the handwriting recogniser read "57", "pom" and "20" at 0.55-0.59; of 285
@@ -315,22 +316,31 @@ class OcrEngine:
         if self.faint_look > max(look.ink_gamma, 1):
             # The same prepared page, its grey ink darkened from ink_gamma to faint_look.
             darker = darken_ink(prepared.image, self.faint_look / look.ink_gamma)
-            lines = self._read_sure(replace(prepared, image=darker), page, number, look)
+            lines, seen = self._read_sure(replace(prepared, image=darker), page, number, look)
+            writing = writing or seen
         if not lines and self.paper_look and prepared.unnormalised is not None:
             gray = normalise_background(
                 prepared.unnormalised, ink_gamma=look.ink_gamma, keep_faint=True
             )
             stretched = replace(prepared, image=cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
-            lines = self._read_sure(stretched, page, number, look)
+            lines, seen = self._read_sure(stretched, page, number, look)
+            writing = writing or seen
         return lines, writing
 
     def _read_sure(
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
-    ) -> list[Line]:
-        """The lines of another rendering of the page that the recogniser is sure of."""
+    ) -> tuple[list[Line], bool]:
+        """The lines of another rendering of the page that the recogniser is sure of, and
+        whether it read a line there almost surely enough (LATER_LOOK_EVIDENCE): writing that
+        is there, if not legibly."""
         found = self._detect_lines(prepared.image, look)
         lines, _ = self._read_lines(found, prepared, page, number, look)
-        return [line for line in lines if _is_sure_faint(line)]
+        seen = any(
+            line.confidence >= LATER_LOOK_EVIDENCE
+            and len(line.text.replace(" ", "")) >= FAINT_MIN_CHARS
+            for line in lines
+        )
+        return [line for line in lines if _is_sure_faint(line)], seen
 
     def _read_lines(
         self,

@@ -130,6 +130,14 @@ def test_the_faint_look_keeps_only_sure_readings_and_blank_paper_stays_blank():
     assert detector.looks == 4
 
 
+def test_writing_only_a_faint_look_half_reads_is_reported_as_unreadable_not_as_no_text():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    # Too unsure to keep (0.65 needed), sure enough to show a line of writing is there.
+    result = _engine(_Reads("a pale pencil line", 0.62), _SeesOnlyDarkInk(), thin_look=False)
+    assert result.read(page).lines == []
+    assert result.read(page).warnings[0].startswith("writing was found in the image but could not")
+
+
 def test_a_short_reading_needs_more_confidence_than_a_line_of_words():
     page = Image.fromarray(_pencil_under_a_shadow())
     for reading, kept in (
