@@ -383,8 +383,11 @@ class OcrEngine:
         lines, writing = [], False
         for line, (text, confidence) in zip(found, readings, strict=True):
             text = " ".join(text.split())
-            # Table edges and shadows read as nothing, or as a letter or two the model doubts.
-            writing = writing or (len(text) >= 2 and confidence >= WRITING_EVIDENCE)
+            # Table edges and shadows read as nothing, or as a letter or two the model doubts;
+            # a blank wall or desk as "57" or "pom" at 0.55-0.59 (the short-reading rule).
+            writing = writing or (
+                confidence >= WRITING_EVIDENCE and not _too_unsure(text, confidence, 0.0)
+            )
             if _too_unsure(text, confidence, self.min_confidence):
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.

@@ -150,6 +150,19 @@ def test_a_short_reading_needs_more_confidence_than_a_line_of_words():
         assert bool(result.read(page).lines) is kept, reading
 
 
+def test_a_short_unsure_reading_is_no_evidence_of_writing_but_a_longer_one_is():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    for reading, said in (
+        (("57", 0.58), "no text was found in the image."),  # a wall or desk, read as a number
+        (("it was fine", 0.45), "no text was found in the image."),
+        (("it was fine", 0.55), "writing was found in the image but could not be read"),
+    ):
+        engine = _engine(_Reads(*reading), _BoxAroundTheStroke(), thin_look=False, faint_look=1.0)
+        engine.min_confidence = 0.6  # so the longer reading is not kept either
+        result = engine.read(page)
+        assert result.lines == [] and result.warnings[0].startswith(said), reading
+
+
 class _ReadsByDarkness:
     """A recogniser whose reading of the stroke depends on how dark the crop shows it: like the
     real one on a hairline hand, by default it reads a grey stroke unsurely and wrongly, and a
