@@ -335,11 +335,7 @@ class OcrEngine:
         is there, if not legibly."""
         found = self._detect_lines(prepared.image, look)
         lines, _ = self._read_lines(found, prepared, page, number, look)
-        seen = any(
-            line.confidence >= LATER_LOOK_EVIDENCE
-            and len(line.text.replace(" ", "")) >= FAINT_MIN_CHARS
-            for line in lines
-        )
+        seen = any(_is_sure_faint(line, LATER_LOOK_EVIDENCE) for line in lines)
         return [line for line in lines if _is_sure_faint(line)], seen
 
     def _read_lines(
@@ -385,9 +381,7 @@ class OcrEngine:
             text = " ".join(text.split())
             # Table edges and shadows read as nothing, or as a letter or two the model doubts;
             # a blank wall or desk as "57" or "pom" at 0.55-0.59 (the short-reading rule).
-            writing = writing or (
-                confidence >= WRITING_EVIDENCE and not _too_unsure(text, confidence, 0.0)
-            )
+            writing = writing or not _too_unsure(text, confidence, WRITING_EVIDENCE)
             if _too_unsure(text, confidence, self.min_confidence):
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.
@@ -424,11 +418,9 @@ def _confidence(lines: list[Line]) -> float:
     return _sure_chars(lines) / chars if chars else 0.0
 
 
-def _is_sure_faint(line: Line) -> bool:
-    return (
-        line.confidence >= FAINT_MIN_CONFIDENCE
-        and len(line.text.replace(" ", "")) >= FAINT_MIN_CHARS
-    )
+def _is_sure_faint(line: Line, min_confidence: float = FAINT_MIN_CONFIDENCE) -> bool:
+    """Whether a later look's line is sure enough: to keep (by default), or to show writing."""
+    return line.confidence >= min_confidence and len(line.text.replace(" ", "")) >= FAINT_MIN_CHARS
 
 
 def _median_height(lines: list[LineBox]) -> float:
