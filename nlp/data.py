@@ -168,8 +168,8 @@ def collate_batch(batch: Sequence[tuple]) -> dict[str, torch.Tensor]:
     ids = torch.zeros((len(batch), width), dtype=torch.long)
     for row, item in enumerate(batch):
         ids[row, : len(item[0])] = torch.from_numpy(np.asarray(item[0], dtype=np.int64))
-    out = {"ids": ids, "lengths": lengths}
-    out["labels"] = torch.tensor([item[1] for item in batch], dtype=torch.long)
+    labels = torch.tensor([item[1] for item in batch], dtype=torch.long)
+    out = {"ids": ids, "lengths": lengths, "labels": labels}
     if batch and len(batch[0]) == 3:
         out["targets"] = torch.tensor([item[2] for item in batch], dtype=torch.float32)
     return out

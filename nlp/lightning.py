@@ -75,8 +75,7 @@ class SentimentModule(pl.LightningModule):
             # which is what the folded model (fold_members) computes.
             member_logits = self._member_logits(batch["ids"])
             logits = member_logits.mean(dim=1)
-            members = member_logits.shape[1]
-            member_target = target.repeat_interleave(members, dim=0)
+            member_target = target.repeat_interleave(self.hparams.members, dim=0)
             loss = F.cross_entropy(
                 member_logits.reshape(-1, member_logits.shape[-1]),
                 member_target,
