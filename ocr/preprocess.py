@@ -9,6 +9,7 @@ reported where the user sees them.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -21,6 +22,8 @@ __all__ = ["PreparedPage", "find_sheet", "flatten_sheet", "normalise_background"
 MIN_SHEET_FILL = 0.85
 # find_sheet's second try divides out light blurred over this share of the photo's longest side.
 LIGHT_SCALE = 0.1
+# find_sheet: pixels this close in colour (Lab a*b*) to the paper are paper, not a note beside it.
+PAPER_CHROMA = 12.0
 # normalise_background(keep_faint=True): this share of the page (in percent) is lighter than the
 # white it stretches to.
 FAINT_PAPER_PERCENTILE = 25
@@ -141,30 +144,69 @@ def find_sheet(
     height, width = rgb.shape[:2]
     scale = 500 / max(height, width)
     small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))))
+    for gray, mask in _sheet_masks(small):
+        corners = _sheet_in(gray, mask, min_area, max_area)
+        if corners is not None:
+            return corners / scale
+    return None
+
+
+def _sheet_masks(small: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Where the sheet may be in a small RGB photo, most likely first: (grey photo, mask) pairs.
+
+    Paper is the bright region; Otsu separates it from a darker table or wall. A bright object
+    touching the sheet (a sticky note, a mug) joins that region and spoils its shape, so each
+    bright mask is followed by its pixels of the paper's own colour. A shadow or a lamp can
+    light the table brighter than the shaded part of the sheet, and one threshold then cuts the
+    sheet in two: the same two masks follow with the large-scale light divided out.
+    """
     gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
-    corners = _sheet_in(gray, min_area, max_area)
-    if corners is None:
-        # A shadow or a lamp can light the table brighter than the shaded part of the sheet, and
-        # one threshold then cuts the sheet in two: divide the large-scale light out and retry.
-        light = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), LIGHT_SCALE * max(gray.shape))
-        even = np.clip(gray / np.maximum(light, 1.0) * 160.0, 0, 255).astype(np.uint8)
-        corners = _sheet_in(even, min_area, max_area)
-    return None if corners is None else corners / scale
+    light = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), LIGHT_SCALE * max(gray.shape))
+    even = np.clip(gray / np.maximum(light, 1.0) * 160.0, 0, 255).astype(np.uint8)
+    chroma = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_RGB2LAB)[..., 1:]
+    for grey in (gray, even):
+        _, bright = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+        yield grey, bright
+        region = _largest_region(bright)
+        if region is None:
+            continue
+        # The paper's colour: the median of the bright region, which is mostly paper.
+        paper = np.median(chroma[region > 0], axis=0)
+        distance = np.linalg.norm(chroma.astype(np.float32) - paper, axis=2)
+        same = ((distance < PAPER_CHROMA) & (bright > 0)).astype(np.uint8) * 255
+        same = cv2.morphologyEx(same, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        yield grey, cv2.morphologyEx(same, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
 
 
-def _sheet_in(gray: np.ndarray, min_area: float, max_area: float) -> np.ndarray | None:
-    """The corners of the sheet in a small grey photo, in its pixels: the largest bright region,
-    when it is a quadrilateral it fills, all in the frame, with sharp sides, brighter than around."""
-    # Paper is the bright region; Otsu separates it from a darker table or wall.
-    _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+def _largest_region(mask: np.ndarray) -> np.ndarray | None:
+    """The largest connected region of ``mask``, filled, as a 0/1 mask (None: the mask is empty)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
     contour = max(contours, key=cv2.contourArea)
-    area = cv2.contourArea(contour) / mask.size
-    if not min_area <= area <= max_area:
-        return None
+    return cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
+
+
+def _sheet_in(
+    gray: np.ndarray, mask: np.ndarray, min_area: float, max_area: float
+) -> np.ndarray | None:
+    """The corners of the sheet in a small grey photo, in its pixels: one of the two largest
+    regions of ``mask`` (a bright table can be larger), when it is a quadrilateral it fills,
+    all in the frame, with sharp sides, brighter than around."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
+        region = cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
+        if min_area <= region.sum() / mask.size <= max_area:
+            corners = _quad_of(gray, contour, region)
+            if corners is not None:
+                return corners
+    return None
+
+
+def _quad_of(gray: np.ndarray, contour: np.ndarray, region: np.ndarray) -> np.ndarray | None:
+    """The corners of the sheet whose bright ``region`` (outlined by ``contour``) this is, or
+    None when it is not a whole sheet."""
     hull = cv2.convexHull(contour)
     polygon = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
     # A shadow across a corner makes the bright region a pentagon or hexagon: four of its sides
@@ -174,19 +216,13 @@ def _sheet_in(gray: np.ndarray, min_area: float, max_area: float) -> np.ndarray 
         return None
     # The bright region must lie inside the quadrilateral and fill most of it: a quad that
     # swallows the table, or misses part of the sheet, warps the text worse than no flattening.
-    region = cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
-    quad_mask = cv2.fillConvexPoly(np.zeros_like(mask), np.round(quad).astype(np.int32), 1)
+    quad_mask = cv2.fillConvexPoly(np.zeros_like(region), np.round(quad).astype(np.int32), 1)
     shared = np.logical_and(region, quad_mask).sum()
     fill = 0.95 if len(polygon) == 4 else MIN_SHEET_FILL  # a hidden corner leaves a gap
     if shared < 0.97 * region.sum() or shared < fill * quad_mask.sum():
         return None
     corners = _order_corners(quad.astype(np.float64))
-    # Every corner must lie inside the frame: a sheet running off the edge is not all visible.
-    height, width = mask.shape
-    margin = 0.015 * max(height, width)
-    inside_frame = (corners[:, 0] > margin) & (corners[:, 0] < width - margin)
-    inside_frame &= (corners[:, 1] > margin) & (corners[:, 1] < height - margin)
-    if not inside_frame.all() or not _roughly_rectangular(corners):
+    if _runs_off_frame(corners, region.shape) or not _roughly_rectangular(corners):
         return None
     # Each side must run along the sheet's real edge. A side cut by a shadow or a light gradient
     # has a soft edge, and trusting it warps the text.
@@ -197,6 +233,16 @@ def _sheet_in(gray: np.ndarray, min_area: float, max_area: float) -> np.ndarray 
     if inside.all() or gray[inside].mean() < gray[~inside].mean() + 20:
         return None
     return corners
+
+
+def _runs_off_frame(corners: np.ndarray, shape: tuple[int, ...], margin: float = 0.015) -> bool:
+    """Whether a side of the quad lies along an edge of the frame: the sheet runs off the photo
+    and only part of it is seen. A corner may touch the edge (a sheet filling the photo)."""
+    height, width = shape[:2]
+    edge = margin * max(height, width)
+    x, y = corners[:, 0], corners[:, 1]
+    near = np.stack([x <= edge, x >= width - edge, y <= edge, y >= height - edge], axis=1)
+    return any((near[index] & near[(index + 1) % 4]).any() for index in range(4))
 
 
 def _corners_behind_shadow(polygon: np.ndarray) -> np.ndarray | None:

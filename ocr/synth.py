@@ -128,6 +128,8 @@ class SynthSample:
     tier: Tier = "standard"
     effects: list[str] = field(default_factory=list)  # e.g. ["ink=pencil", "blur=motion"]
     x_height: float | None = None  # of the writing in the final image, in pixels (hard tier)
+    # The photographed sheet's corners in the image (hard page photos): truth for the sheet finder.
+    sheet: tuple[tuple[float, float], ...] | None = None
 
     @property
     def text(self) -> str:
@@ -146,6 +148,7 @@ class SynthSample:
             "tier": self.tier,
             "effects": list(self.effects),
             **({"x_height": round(self.x_height, 1)} if self.x_height is not None else {}),
+            **({"sheet": [[round(x, 1), round(y, 1)] for x, y in self.sheet]} if self.sheet else {}),
         }
 
 
@@ -879,7 +882,14 @@ def _render_hard(
     if thin:
         effects.append(f"strokes thinned {thin:g}")
     image = read_image(jpeg) if jpeg is not None else Image.fromarray(pixels.astype(np.uint8))
-    sample = SynthSample(image, lines, font_name, kind, style, seed, "hard", effects, x_height)
+    corners = None
+    if kind == "page" and style == "photo":  # a photographed page lies whole in its frame
+        height, width = sheet.shape[:2]
+        outline = np.float64([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+        corners = tuple(map(tuple, cv2.perspectiveTransform(outline, matrix).reshape(4, 2)))
+    sample = SynthSample(
+        image, lines, font_name, kind, style, seed, "hard", effects, x_height, corners
+    )
     return _Rendered(sample, jpeg)
 
 

@@ -276,3 +276,45 @@ def test_a_sheet_half_in_shadow_beside_a_lamp_lit_table_is_still_found():
     found = find_sheet(np.clip(photo, 0, 255).astype(np.uint8))
     assert found is not None
     assert np.abs(found - truth).max() < 15  # pixels, of a sheet 670 px high
+
+
+def _sheet_on_a_table(corners: np.ndarray, size: tuple[int, int] = (900, 800)) -> np.ndarray:
+    """A photo of a white sheet with these corners on a dark table."""
+    import cv2
+
+    photo = np.full((*size, 3), 70, np.uint8)
+    cv2.fillConvexPoly(photo, corners.astype(np.int32), (240, 238, 232))
+    return photo
+
+
+def test_a_sheet_with_a_sticky_note_stuck_to_its_side_is_still_found():
+    """A bright yellow note overlapping the sheet's edge joins the bright region and spoils its
+    shape; the paper's own colour separates them (the finder of 2026-12-05 found none)."""
+    import cv2
+
+    from inksight.ocr.preprocess import find_sheet
+
+    truth = np.array([[200, 150], [600, 120], [640, 760], [230, 790]], np.float32)
+    photo = _sheet_on_a_table(truth)
+    note = np.array([[560, 300], [760, 290], [770, 480], [570, 490]], np.int32)
+    cv2.fillConvexPoly(photo, note, (235, 225, 90))
+    found = find_sheet(photo)
+    assert found is not None
+    assert np.abs(found - truth).max() < 15  # pixels, of a sheet 650 px high
+
+
+def test_a_sheet_with_a_corner_at_the_edge_of_the_photo_is_found():
+    from inksight.ocr.preprocess import find_sheet
+
+    truth = np.array([[200, 1], [620, 40], [580, 700], [150, 660]], np.float32)
+    found = find_sheet(_sheet_on_a_table(truth))
+    assert found is not None
+    assert np.abs(found - truth).max() < 15
+
+
+def test_a_sheet_running_off_the_photo_is_not_flattened():
+    """Only part of the sheet is seen: warping that part to a rectangle would distort it."""
+    from inksight.ocr.preprocess import find_sheet
+
+    sheet = np.array([[200, -200], [620, -160], [580, 700], [150, 660]], np.float32)
+    assert find_sheet(_sheet_on_a_table(sheet)) is None
