@@ -148,7 +148,9 @@ class SynthSample:
             "tier": self.tier,
             "effects": list(self.effects),
             **({"x_height": round(self.x_height, 1)} if self.x_height is not None else {}),
-            **({"sheet": [[round(x, 1), round(y, 1)] for x, y in self.sheet]} if self.sheet else {}),
+            **(
+                {"sheet": [[round(x, 1), round(y, 1)] for x, y in self.sheet]} if self.sheet else {}
+            ),
         }
 
 
