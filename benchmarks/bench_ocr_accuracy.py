@@ -41,6 +41,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -55,6 +57,7 @@ from inksight.ocr.metrics import (  # noqa: E402
     summarize_by,
     summarize_by_tag,
 )
+from inksight.ocr.preprocess import find_sheet  # noqa: E402
 from inksight.ocr.reader import read_image  # noqa: E402
 from inksight.ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
 from inksight.ocr.types import Line, OcrResult  # noqa: E402
@@ -330,7 +333,25 @@ def _hard_tier(args: argparse.Namespace, written: list[str], engines: dict) -> d
         "detection_rule": "a truth line is found when the read line boxes cover >= 50% of its box",
         "engines": {name: _hard_report(s) for name, s in scores.items()},
         "sentiment": _sentiment(scores),
+        "sheets": _sheets_found(data, records),
     }
+
+
+def _sheets_found(data: Path, records: list[dict]) -> dict:
+    """Of the photographed pages, how often the sheet finder finds the sheet (every corner
+    within 3% of the sheet's diagonal of the truth), finds something else, or finds nothing;
+    a page not flattened is read on its cluttered table, its writing smaller."""
+    counts = {"pages": 0, "found": 0, "wrong": 0}
+    for record in records:
+        if "sheet" not in record:
+            continue
+        counts["pages"] += 1
+        truth = np.asarray(record["sheet"])
+        found = find_sheet(np.asarray(read_image(data / record["image"]).convert("RGB")))
+        if found is not None:
+            error = np.abs(found - truth).max() / np.linalg.norm(truth[2] - truth[0])
+            counts["found" if error < 0.03 else "wrong"] += 1
+    return counts
 
 
 def _hard_report(scores: list[ImageScore]) -> dict:
@@ -497,6 +518,11 @@ def _print_hard(hard: dict) -> None:
             recall = f"{row['line_recall']:>13.3f}" if "line_recall" in row else f"{'':>13}"
             empty = f"{row['empty_pages']:>13}" if "empty_pages" in row else ""
             print(f"{key[:34]:<34}{row['images']:>7}{cers}{recall}{empty}")
+    sheets = hard["sheets"]
+    print(
+        f"sheets found on photographed pages: {sheets['found']} of {sheets['pages']}"
+        f" ({sheets['wrong']} wrong)"
+    )
     print("sentiment agreement (OCR label == typed truth label)")
     for tier_name, sentiment in (("hard", hard["sentiment"]),):
         for name, row in sentiment.items():
