@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from inksight.ocr.fonts import find_fonts, select_fonts
 from inksight.ocr.synth import EXAMPLE_REVIEWS, render_text, write_dataset
@@ -120,3 +121,38 @@ def test_thinned_strokes_leave_less_ink_in_the_same_place(script_font):
     assert "strokes thinned 0.4" in thin.effects
     with pytest.raises(OcrError, match="hard tier only"):
         render_text(text, name, path, tier="standard", thin=0.4)
+
+
+def test_a_hard_page_photo_records_where_its_sheet_lies(tmp_path, script_font):
+    """The truth holds the sheet's corners in the photo, so the sheet finder can be scored: the
+    written lines lie inside them, and the paper just inside is brighter than the table just
+    outside."""
+    import cv2
+
+    fonts = dict([script_font])
+    options = {"kinds": ("page",), "styles": ("photo",), "tier": "hard"}
+    for record in write_dataset(tmp_path, TEXTS, fonts, 3, seed=11, **options):
+        sheet = np.array(record["sheet"], np.float32)
+        gray = _gray(Image.open(tmp_path / record["image"]))
+        for line in record["lines"]:
+            for x, y in line["box"]:
+                assert cv2.pointPolygonTest(sheet, (x, y), True) > -2
+        centre = sheet.mean(axis=0)
+        inner = (sheet - centre) * 0.95 + centre
+        outer = (sheet - centre) * 1.05 + centre
+        filled = [_filled(quad, gray.shape) for quad in (inner, sheet, outer)]
+        inside, outside = filled[1] & ~filled[0], filled[2] & ~filled[1]
+        assert gray[inside].mean() > gray[outside].mean() + 10, record["effects"]
+
+
+def _filled(quad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    import cv2
+
+    return cv2.fillConvexPoly(np.zeros(shape, np.uint8), quad.astype(np.int32), 1) > 0
+
+
+def test_scans_and_line_photos_record_no_sheet(script_font):
+    font, path = script_font
+    for kind, style in (("page", "clean"), ("line", "photo")):
+        sample = render_text(TEXTS[0], font, path, kind=kind, style=style, seed=3, tier="hard")
+        assert "sheet" not in sample.truth("image.jpg")
