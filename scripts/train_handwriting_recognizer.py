@@ -155,9 +155,11 @@ def batch_of(rows: list[dict], augment: str | None) -> torch.Tensor:
     images = []
     for row in rows:
         rgb = cv2.cvtColor(cv2.imread(row["path"]), cv2.COLOR_BGR2RGB)
-        if augment == "width" and random.random() < 0.5:  # writing a little wider or narrower
+        if augment in ("width", "elastic") and random.random() < 0.5:  # a little wider or narrower
             width = max(8, int(rgb.shape[1] * random.uniform(0.85, 1.15)))
             rgb = cv2.resize(rgb, (width, rgb.shape[0]), interpolation=cv2.INTER_AREA)
+        if augment == "elastic" and random.random() < 0.5:
+            rgb = other_strokes(rgb)
         elif augment == "hands":
             rgb = other_hand(rgb)
         images.append(to_height(rgb, REC_HEIGHT))
@@ -196,6 +198,25 @@ def other_hand(rgb: np.ndarray) -> np.ndarray:
         top, bottom = (int(height * random.uniform(0, 0.2)) for _ in range(2))
         rgb = cv2.copyMakeBorder(rgb, top, bottom, 0, 0, cv2.BORDER_REPLICATE)
     return np.ascontiguousarray(rgb)
+
+
+def other_strokes(rgb: np.ndarray) -> np.ndarray:
+    """The crop's strokes bent a little, as another hand draws the same letters: each pixel
+    moved by a smooth random field (elastic distortion), 3-8% of the line's height."""
+    height, width = rgb.shape[:2]
+    sensor = np.random.default_rng(random.getrandbits(32))
+    smooth = 0.15 * height  # how far apart the bends are
+    fields = [
+        cv2.GaussianBlur(sensor.uniform(-1, 1, (height, width)).astype(np.float32), (0, 0), smooth)
+        for _ in range(2)
+    ]
+    strength = random.uniform(0.03, 0.08) * height
+    fields = [field * strength / max(float(np.abs(field).max()), 1e-6) for field in fields]
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return cv2.remap(
+        rgb, grid_x + fields[0], grid_y + fields[1], cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )  # fmt: skip
 
 
 def greedy(logits: torch.Tensor, charset: list[str]) -> list[str]:
@@ -286,10 +307,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--val", type=int, default=300, help="crops kept aside to report on")
     parser.add_argument("--scale", type=float, default=1.0, help="share of SETS' images to render")
     parser.add_argument(
-        "--augment", choices=("hands", "width", "none"), default="width",
-        help="width: letters a little wider or narrower (the shipped model); hands: also "
-        "slant, stroke weight, fading, blur, noise, looser boxes (other_hand; it carried worse "
-        "to an unseen family: docs/ocr-benchmark.md)",
+        "--augment", choices=("hands", "width", "elastic", "none"), default="width",
+        help="width: letters a little wider or narrower (the shipped model); elastic: also "
+        "strokes bent by a smooth random field (other_strokes); hands: also slant, stroke "
+        "weight, fading, blur, noise, looser boxes (other_hand); elastic and hands carried "
+        "worse to an unseen family (docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
         "--hold-out-family", choices=sorted(FONT_FAMILIES), default=None,
