@@ -164,10 +164,10 @@ def _sheet_masks(small: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     light = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), LIGHT_SCALE * max(gray.shape))
     even = np.clip(gray / np.maximum(light, 1.0) * 160.0, 0, 255).astype(np.uint8)
     chroma = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_RGB2LAB)[..., 1:]
-    for grey in (gray, even):
-        _, bright = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    for levels in (gray, even):
+        _, bright = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-        yield grey, bright
+        yield levels, bright
         region = _largest_region(bright)
         if region is None:
             continue
@@ -176,7 +176,7 @@ def _sheet_masks(small: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         distance = np.linalg.norm(chroma.astype(np.float32) - paper, axis=2)
         same = ((distance < PAPER_CHROMA) & (bright > 0)).astype(np.uint8) * 255
         same = cv2.morphologyEx(same, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-        yield grey, cv2.morphologyEx(same, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+        yield levels, cv2.morphologyEx(same, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
 
 
 def _largest_region(mask: np.ndarray) -> np.ndarray | None:
@@ -193,7 +193,7 @@ def _sheet_in(
 ) -> np.ndarray | None:
     """The corners of the sheet in a small grey photo, in its pixels: one of the two largest
     regions of ``mask`` (a bright table can be larger), when it is a quadrilateral it fills,
-    all in the frame, with sharp sides, brighter than around."""
+    not running off the frame, with sharp sides, brighter than around."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
         region = cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)

@@ -160,7 +160,7 @@ def batch_of(rows: list[dict], augment: str | None) -> torch.Tensor:
             rgb = cv2.resize(rgb, (width, rgb.shape[0]), interpolation=cv2.INTER_AREA)
         if augment == "elastic" and random.random() < 0.5:
             rgb = other_strokes(rgb)
-        elif augment == "hands":
+        if augment == "hands":
             rgb = other_hand(rgb)
         images.append(to_height(rgb, REC_HEIGHT))
     return torch.from_numpy(recognizer_batch(images))
