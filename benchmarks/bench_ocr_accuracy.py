@@ -425,6 +425,9 @@ def _issue_targets(result: dict) -> list[dict]:
         add("hard lines found", recall, f">= {RECALL_TARGET}", recall >= RECALL_TARGET)
         empty = hard["overall"]["empty_pages"]
         add("hard pages with writing read empty", empty, "0", empty == 0)
+        # The same for every image: a user's photo of one line read as nothing is lost too.
+        empty = hard["overall"]["empty_images"]
+        add("hard images with writing read empty", empty, "0", empty == 0)
         agreement = result["hard"]["sentiment"]["shipped"]["agreement"]
         add("hard tier sentiment agreement", agreement, f">= {AGREEMENT_TARGET}",
             agreement >= AGREEMENT_TARGET)  # fmt: skip

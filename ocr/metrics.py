@@ -227,6 +227,8 @@ def summarize(scores: Sequence[ImageScore]) -> dict:
         "lines_written": written,
         # Pages (several lines written) on which the engine read nothing at all.
         "empty_pages": sum(1 for s in detection if s.lines_written > 1 and not s.text.strip()),
+        # Any image with writing read as nothing: a photo of one line too, as its user sees it.
+        "empty_images": sum(1 for s in detection if not s.text.strip()),
     }
     return {
         "images": len(scores),

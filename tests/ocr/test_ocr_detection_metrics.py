@@ -43,9 +43,13 @@ def test_lines_found_counts_each_truth_line_once():
 def test_summary_reports_recall_and_pages_read_as_empty():
     page = score_text("a.png", "one\ntwo", "", 1.0, tags=("blur=motion",), lines=(2, 0))
     line = score_text("b.png", "three", "three", 1.0, tags=("ink=pencil",), lines=(1, 1))
+    lost = score_text("c.png", "four", "", 1.0, lines=(1, 0))
     summary = summarize([page, line])
     assert summary["line_recall"] == pytest.approx(1 / 3)
     assert summary["empty_pages"] == 1
+    # A photo of one line read as nothing is a lost review too, though not a page.
+    assert summarize([page, line, lost])["empty_pages"] == 1
+    assert summarize([page, line, lost])["empty_images"] == 2
     by_tag = summarize_by_tag([page, line])
     assert by_tag["blur=motion"]["cer"] == 1.0
     assert by_tag["ink=pencil"]["cer"] == 0.0
