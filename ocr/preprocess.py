@@ -168,9 +168,10 @@ def _sheet_masks(small: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         _, bright = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
         yield levels, bright
-        region = _largest_region(bright)
-        if region is None:
+        largest = _largest_regions(bright, 1)
+        if not largest:
             continue
+        _contour, region = largest[0]
         # The paper's colour: the median of the bright region, which is mostly paper.
         paper = np.median(chroma[region > 0], axis=0)
         distance = np.linalg.norm(chroma.astype(np.float32) - paper, axis=2)
@@ -179,13 +180,15 @@ def _sheet_masks(small: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         yield levels, cv2.morphologyEx(same, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
 
 
-def _largest_region(mask: np.ndarray) -> np.ndarray | None:
-    """The largest connected region of ``mask``, filled, as a 0/1 mask (None: the mask is empty)."""
+def _largest_regions(mask: np.ndarray, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``count`` largest connected regions of ``mask``, largest first: each its outline and
+    itself filled, as a 0/1 mask."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return None
-    contour = max(contours, key=cv2.contourArea)
-    return cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
+    largest = sorted(contours, key=cv2.contourArea, reverse=True)[:count]
+    return [
+        (contour, cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED))
+        for contour in largest
+    ]
 
 
 def _sheet_in(
@@ -194,9 +197,7 @@ def _sheet_in(
     """The corners of the sheet in a small grey photo, in its pixels: one of the two largest
     regions of ``mask`` (a bright table can be larger), when it is a quadrilateral it fills,
     not running off the frame, with sharp sides, brighter than around."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
-        region = cv2.drawContours(np.zeros_like(mask), [contour], -1, 1, thickness=cv2.FILLED)
+    for contour, region in _largest_regions(mask, 2):
         if min_area <= region.sum() / mask.size <= max_area:
             corners = _quad_of(gray, contour, region)
             if corners is not None:
