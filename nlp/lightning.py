@@ -24,6 +24,7 @@ class SentimentModule(pl.LightningModule):
         model_config: dict,
         lr: float = 3e-3,
         weight_decay: float = 0.0,
+        row_decay: float = 0.0,
         freeze_embeddings: bool = False,
         trainable_rows: Sequence[int] | None = None,
         label_smoothing: float = 0.0,
@@ -102,7 +103,17 @@ class SentimentModule(pl.LightningModule):
             self.manual_backward(loss)
             for optimizer in optimizers:
                 optimizer.step()
+            if self.hparams.row_decay:
+                self._decay_rows(batch["ids"])
         return loss
+
+    @torch.no_grad()
+    def _decay_rows(self, ids: torch.Tensor) -> None:
+        """Decoupled decay (as AdamW's) on the rows this batch touched: rows a batch never
+        touches keep their weights, so the gradients stay sparse."""
+        rows = ids.unique()
+        rows = rows[rows != 0]  # the padding row stays zero
+        self.model.embedding.weight[rows] *= 1.0 - self.hparams.lr * self.hparams.row_decay
 
     def validation_step(self, batch, batch_idx):  # noqa: ARG002
         self._step(batch, "val")

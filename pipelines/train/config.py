@@ -40,6 +40,11 @@ class TrainConfig:
     batch_size: int = field(default=64, metadata={"help": "Reviews per training batch."})
     lr: float = field(default=3e-3, metadata={"help": "Adam learning rate."})
     weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay."})
+    row_decay: float = field(
+        default=0.0,
+        metadata={"help": "Decoupled weight decay on the Embedding rows each batch touches "
+                  "(keeps sparse gradients, unlike --weight-decay)."},
+    )  # fmt: skip
     embed_dim: int = field(
         default=256, metadata={"help": "Embedding dimension (follows --vectors when given)."}
     )
@@ -186,6 +191,8 @@ class TrainConfig:
             )
         if self.max_norm is not None and self.max_norm <= 0:
             raise PipelineError("--max-norm must be positive.")
+        if self.row_decay < 0:
+            raise PipelineError("--row-decay must be >= 0.")
         if self.members > 1 and (
             self.pooling != "max" or self.start_from or self.embeddings != "scratch"
         ):

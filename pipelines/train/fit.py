@@ -341,6 +341,7 @@ def _build_module(
         asdict(model_config),
         lr=config.lr,
         weight_decay=config.weight_decay,
+        row_decay=config.row_decay,
         freeze_embeddings=config.freeze,
         trainable_rows=start.trainable_rows if start and config.train_unknown else None,
         label_smoothing=config.label_smoothing,

@@ -43,7 +43,7 @@ def test_every_regulariser_at_once_still_learns_and_saves_a_plain_model(
             out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6,
             batch_size=16, lr=0.02, min_freq=1, progress=False, crops_per_review=2, crop_min=2,
             crop_max=4, token_dropout=0.1, embed_dropout=0.1, label_smoothing=0.1, max_norm=1.0,
-            average_last=2, teacher="tfidf",
+            average_last=2, teacher="tfidf", row_decay=0.1,
         )
     )  # fmt: skip
 
