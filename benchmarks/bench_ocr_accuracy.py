@@ -428,6 +428,9 @@ def _issue_targets(result: dict) -> list[dict]:
         # The same for every image: a user's photo of one line read as nothing is lost too.
         empty = hard["overall"]["empty_images"]
         add("hard images with writing read empty", empty, "0", empty == 0)
+        # The issue's ask for those: say "writing was found but could not be read", not "no text".
+        silent = hard["overall"]["said_no_text"]
+        add("hard images with writing said to hold no text", silent, "0", silent == 0)
         agreement = result["hard"]["sentiment"]["shipped"]["agreement"]
         add("hard tier sentiment agreement", agreement, f">= {AGREEMENT_TARGET}",
             agreement >= AGREEMENT_TARGET)  # fmt: skip

@@ -19,7 +19,8 @@ the engine read cover at least half of its truth box (``line_found``). Matching 
 than by text keeps a misread line from counting as missed, and a line split in two, or two lines
 merged, still counts as found. A page with writing on which nothing at all was read is counted
 separately (``empty_pages`` in ``summarize``), because a user sees it as a failure, not an error
-rate.
+rate; so is an image with writing on which the reader told its user that there was no text
+(``said_no_text``), rather than that writing was found but could not be read.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 from statistics import mean, median
 
 import numpy as np
+
+from inksight.ocr.types import NO_TEXT
 
 __all__ = [
     "ErrorCounts",
@@ -166,6 +169,7 @@ class ImageScore:
     tags: tuple[str, ...] = ()  # effects the image got, e.g. ("ink=pencil", "blur=motion")
     lines_written: int = 0  # truth lines with a box (0: detection not scored)
     lines_found: int = 0
+    warnings: tuple[str, ...] = ()  # what the reader told its user
 
     def to_dict(self) -> dict:
         return {
@@ -183,6 +187,7 @@ class ImageScore:
                 if self.lines_written
                 else {}
             ),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
 
@@ -195,6 +200,7 @@ def score_text(
     *,
     tags: Sequence[str] = (),
     lines: tuple[int, int] = (0, 0),
+    warnings: Sequence[str] = (),
 ) -> ImageScore:
     """Score one OCR reading against its truth (case-insensitive and case-sensitive CER, WER).
 
@@ -212,6 +218,7 @@ def score_text(
         tags=tuple(tags),
         lines_written=lines[0],
         lines_found=lines[1],
+        warnings=tuple(warnings),
     )
 
 
@@ -229,6 +236,8 @@ def summarize(scores: Sequence[ImageScore]) -> dict:
         "empty_pages": sum(1 for s in detection if s.lines_written > 1 and not s.text.strip()),
         # Any image with writing read as nothing: a photo of one line too, as its user sees it.
         "empty_images": sum(1 for s in detection if not s.text.strip()),
+        # Of those, the ones whose user was told there was no text at all.
+        "said_no_text": sum(1 for s in detection if NO_TEXT in s.warnings),
     }
     return {
         "images": len(scores),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Line", "OcrResult"]
+__all__ = ["NO_TEXT", "Line", "OcrResult"]
+
+# What a reader says when an image showed no sign of writing at all; where its boxes held
+# something too faint or small to read, it says "writing was found ... but could not be read".
+NO_TEXT = "no text was found in the image."
 
 
 @dataclass

@@ -415,6 +415,7 @@ def score_images(
                 groups,
                 tags=record.get("effects", ()),
                 lines=(len(truth_boxes), found),
+                warnings=result.warnings,
             )
         )
         if progress is not None:

@@ -8,6 +8,7 @@ of a page to its ``Recognizer`` in one call. Recognisers only ever see line crop
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
@@ -25,7 +26,7 @@ from inksight.ocr.preprocess import (
     prepare_page,
 )
 from inksight.ocr.reader import ImageSource, read_pages_checked
-from inksight.ocr.types import Line, OcrResult
+from inksight.ocr.types import NO_TEXT, Line, OcrResult
 
 __all__ = ["Detector", "OcrEngine", "Recognizer"]
 
@@ -36,6 +37,10 @@ MIN_SIDE = 8  # pixels; anything smaller cannot hold a legible character
 SMALL_WRITING = 20
 GOOD_WRITING = 28  # detector pixels; the height the second look brings them to
 WRITING_EVIDENCE = 0.5  # confidence from which an unkept reading still shows writing is there
+# A long reading shows writing at a lower confidence: on 81 development blanks no reading, however
+# unsure, was longer than 3 characters, while a hairline pencil line reads as "and ndo" at 0.30.
+LONG_READING_CHARS = 6
+LONG_READING_EVIDENCE = 0.3
 MAX_SIDE = 2400  # pixels; the largest the second look lets the detector see (time grows ~ side^2)
 # Grey ink is darkened by this power for the faint look, taken only when a page gave nothing: a
 # pencil line across a shadow is too pale for the detector at the page's own contrast.
@@ -71,6 +76,7 @@ class _Look:
     crop_gamma: float
     side: int | None = None
     faint: bool = True  # when it reads nothing, the faint look follows
+    evidence: float = WRITING_EVIDENCE  # how sure an unkept short reading must be to show writing
 
 
 @runtime_checkable
@@ -173,7 +179,7 @@ class OcrEngine:
             lines.extend(page_lines)
             warnings.extend(page_warnings)
         if not lines and not warnings:
-            warnings.append("no text was found in the image.")
+            warnings.append(NO_TEXT)
         return OcrResult.from_lines(
             lines,
             engine=self.name,
@@ -331,11 +337,13 @@ class OcrEngine:
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
     ) -> tuple[list[Line], bool]:
         """The lines of another rendering of the page that the recogniser is sure of, and
-        whether it read a line there almost surely enough (LATER_LOOK_EVIDENCE): writing that
-        is there, if not legibly."""
+        whether it read a line there almost surely enough (LATER_LOOK_EVIDENCE), or a long one
+        at all (LONG_READING_EVIDENCE): writing that is there, if not legibly."""
         found = self._detect_lines(prepared.image, look)
-        lines, _ = self._read_lines(found, prepared, page, number, look)
-        seen = any(_is_sure_faint(line, LATER_LOOK_EVIDENCE) for line in lines)
+        # A darkened desk reads as "oh" at 0.9: here only a long unkept reading shows writing.
+        sceptical = replace(look, evidence=math.inf)
+        lines, long_reading = self._read_lines(found, prepared, page, number, sceptical)
+        seen = long_reading or any(_is_sure_faint(line, LATER_LOOK_EVIDENCE) for line in lines)
         return [line for line in lines if _is_sure_faint(line)], seen
 
     def _read_lines(
@@ -350,13 +358,11 @@ class OcrEngine:
         whether anything looked like writing."""
         if not found:
             return [], False
-        lines, writing = self._read_found(found, prepared, page, number, look.crop_gamma)
+        lines, writing = self._read_found(found, prepared, page, number, look)
         if not lines and self.second_look:  # boxes but no words: maybe writing too small to read
             zoomed = self._look_closer(prepared.image, [], look.side)
             if zoomed:
-                lines, more_writing = self._read_found(
-                    zoomed, prepared, page, number, look.crop_gamma
-                )
+                lines, more_writing = self._read_found(zoomed, prepared, page, number, look)
                 writing = writing or more_writing
         return lines, writing
 
@@ -366,22 +372,24 @@ class OcrEngine:
         prepared: PreparedPage,
         page: Image.Image,
         number: int,
-        crop_gamma: float,
+        look: _Look,
     ) -> tuple[list[Line], bool]:
         """Recognise the found lines in one batch; lines the recogniser is unsure of are dropped.
 
         Returns:
             The lines kept, and whether anything looked like writing: a box the recogniser read
-            something in, however unsure.
+            something in, however unsure (``_shows_writing``).
         """
-        crops = [darken_ink(crop_line(prepared.image, line.corners), crop_gamma) for line in found]
+        crops = [
+            darken_ink(crop_line(prepared.image, line.corners), look.crop_gamma) for line in found
+        ]
         readings = self.recognizer.recognize(crops)
         lines, writing = [], False
         for line, (text, confidence) in zip(found, readings, strict=True):
             text = " ".join(text.split())
             # Table edges and shadows read as nothing, or as a letter or two the model doubts;
             # a blank wall or desk as "57" or "pom" at 0.55-0.59 (the short-reading rule).
-            writing = writing or not _too_unsure(text, confidence, WRITING_EVIDENCE)
+            writing = writing or _shows_writing(text, confidence, look.evidence)
             if _too_unsure(text, confidence, self.min_confidence):
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.
@@ -405,6 +413,14 @@ def _too_unsure(text: str, confidence: float, min_confidence: float) -> bool:
     if chars < MIN_LINE_CHARS or confidence < min_confidence:
         return True
     return chars <= SHORT_LINE_CHARS and confidence < SHORT_MIN_CONFIDENCE
+
+
+def _shows_writing(text: str, confidence: float, evidence: float) -> bool:
+    """Whether an unkept reading still shows that writing is there, if not legibly: a long
+    reading at LONG_READING_EVIDENCE, a shorter one at ``evidence``."""
+    if len(text.replace(" ", "")) >= LONG_READING_CHARS:
+        return confidence >= LONG_READING_EVIDENCE
+    return not _too_unsure(text, confidence, evidence)
 
 
 def _sure_chars(lines: list[Line]) -> float:

@@ -12,6 +12,7 @@ from inksight.ocr.metrics import (
     summarize,
     summarize_by_tag,
 )
+from inksight.ocr.types import NO_TEXT
 
 LINE = [[10, 10], [110, 10], [110, 30], [10, 30]]
 
@@ -50,6 +51,12 @@ def test_summary_reports_recall_and_pages_read_as_empty():
     # A photo of one line read as nothing is a lost review too, though not a page.
     assert summarize([page, line, lost])["empty_pages"] == 1
     assert summarize([page, line, lost])["empty_images"] == 2
+    # Of those, only an image whose user was told "no text" counts as said to hold none.
+    told = score_text("d.png", "five", "", 1.0, lines=(1, 0), warnings=[NO_TEXT])
+    unreadable = ["writing was found in the image but could not be read."]
+    doubted = score_text("e.png", "six", "", 1.0, lines=(1, 0), warnings=unreadable)
+    assert summarize([told, doubted])["said_no_text"] == 1
+    assert told.to_dict()["warnings"] == [NO_TEXT]
     by_tag = summarize_by_tag([page, line])
     assert by_tag["blur=motion"]["cer"] == 1.0
     assert by_tag["ink=pencil"]["cer"] == 0.0
