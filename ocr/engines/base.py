@@ -37,8 +37,10 @@ MIN_SIDE = 8  # pixels; anything smaller cannot hold a legible character
 SMALL_WRITING = 20
 GOOD_WRITING = 28  # detector pixels; the height the second look brings them to
 WRITING_EVIDENCE = 0.5  # confidence from which an unkept reading still shows writing is there
-# A long reading shows writing at a lower confidence: on 81 development blanks no reading, however
-# unsure, was longer than 3 characters, while a hairline pencil line reads as "and ndo" at 0.30.
+# A long reading is kept, and shows writing, at a lower confidence (``long_min_confidence``): on 81
+# development blanks no reading, however unsure, was longer than 3 characters, while a hairline
+# pencil line reads as "and ndo" at 0.30. Kept so, development CER fell on hairline sets (e.g.
+# 0.116 -> 0.104) and photographed pages (0.043 -> 0.032), the rest unchanged (docs/ocr-benchmark.md).
 LONG_READING_CHARS = 6
 LONG_READING_EVIDENCE = 0.3
 MAX_SIDE = 2400  # pixels; the largest the second look lets the detector see (time grows ~ side^2)
@@ -109,6 +111,8 @@ class OcrEngine:
         detector: Finds text boxes on a page.
         min_confidence: Lines the recogniser is less sure of are dropped (no invented words on
             blank paper).
+        long_min_confidence: The same for lines of LONG_READING_CHARS characters or more (the
+            lower of the two counts): blank paper never reads that long.
         low_confidence: Lines under this confidence are kept but flagged.
         flatten: Find a photographed sheet and warp it flat.
         normalise: Even out shadows and uneven light before detection.
@@ -134,6 +138,7 @@ class OcrEngine:
         detector: Detector,
         *,
         min_confidence: float = 0.5,
+        long_min_confidence: float = LONG_READING_EVIDENCE,
         low_confidence: float = 0.8,
         flatten: bool = True,
         normalise: bool = True,
@@ -148,6 +153,7 @@ class OcrEngine:
         self.recognizer = recognizer
         self.detector = detector
         self.min_confidence = min_confidence
+        self.long_min_confidence = long_min_confidence
         self.low_confidence = low_confidence
         self.flatten = flatten
         self.normalise = normalise
@@ -390,12 +396,19 @@ class OcrEngine:
             # Table edges and shadows read as nothing, or as a letter or two the model doubts;
             # a blank wall or desk as "57" or "pom" at 0.55-0.59 (the short-reading rule).
             writing = writing or _shows_writing(text, confidence, look.evidence)
-            if _too_unsure(text, confidence, self.min_confidence):
+            if not self._keeps(text, confidence):
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.
             box = prepared.map_points(line.corners) / page.info.get("scale", 1.0)
             lines.append(self._line(text, confidence, box, page=number))
         return lines, writing
+
+    def _keeps(self, text: str, confidence: float) -> bool:
+        """Whether a reading is sure enough to be a line: a long one from the lower floor."""
+        floor = self.min_confidence
+        if len(text.replace(" ", "")) >= LONG_READING_CHARS:
+            floor = min(floor, self.long_min_confidence)
+        return not _too_unsure(text, confidence, floor)
 
     def _line(self, text: str, confidence: float, box: np.ndarray, *, page: int) -> Line:
         return Line(

@@ -156,6 +156,19 @@ def test_a_short_reading_needs_more_confidence_than_a_line_of_words():
         assert bool(result.read(page).lines) is kept, reading
 
 
+def test_a_long_unsure_reading_is_kept_and_flagged_where_a_short_one_is_dropped():
+    page = Image.fromarray(_pencil_under_a_shadow())
+    for reading, kept in (
+        (("it was a fine film", 0.35), True),  # a hairline line: better half-read than lost
+        (("fine", 0.45), False),
+        (("it was a fine film", 0.25), False),
+    ):
+        engine = _engine(_Reads(*reading), _BoxAroundTheStroke(), thin_look=False, faint_look=1.0)
+        lines = engine.read(page).lines
+        assert bool(lines) is kept, reading
+        assert all(line.low_confidence for line in lines)  # shown to the user as doubtful
+
+
 def test_a_short_unsure_reading_is_no_evidence_of_writing_but_a_longer_one_is():
     page = Image.fromarray(_pencil_under_a_shadow())
     for reading, said in (
@@ -167,7 +180,7 @@ def test_a_short_unsure_reading_is_no_evidence_of_writing_but_a_longer_one_is():
         (("it was fine", 0.55), "writing was found in the image but could not be read"),
     ):
         engine = _engine(_Reads(*reading), _BoxAroundTheStroke(), thin_look=False, faint_look=1.0)
-        engine.min_confidence = 0.6  # so the longer reading is not kept either
+        engine.min_confidence = engine.long_min_confidence = 0.6  # so none is kept either
         result = engine.read(page)
         assert result.lines == [] and result.warnings[0].startswith(said), reading
 
