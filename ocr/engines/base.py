@@ -40,7 +40,7 @@ WRITING_EVIDENCE = 0.5  # confidence from which an unkept reading still shows wr
 # A long reading is kept, and shows writing, at a lower confidence (``long_min_confidence``): on 81
 # development blanks no reading, however unsure, was longer than 3 characters, while a hairline
 # pencil line reads as "and ndo" at 0.30. Kept so, development CER fell on hairline sets (e.g.
-# 0.116 -> 0.104) and photographed pages (0.043 -> 0.032), the rest unchanged (docs/ocr-benchmark.md).
+# 0.116 -> 0.100) and photographed pages (0.043 -> 0.032), the rest unchanged (docs/ocr-benchmark.md).
 LONG_READING_CHARS = 6
 LONG_READING_EVIDENCE = 0.3
 MAX_SIDE = 2400  # pixels; the largest the second look lets the detector see (time grows ~ side^2)
@@ -342,15 +342,17 @@ class OcrEngine:
     def _read_sure(
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
     ) -> tuple[list[Line], bool]:
-        """The lines of another rendering of the page that the recogniser is sure of, and
-        whether it read a line there almost surely enough (LATER_LOOK_EVIDENCE), or a long one
-        at all (LONG_READING_EVIDENCE): writing that is there, if not legibly."""
+        """The lines of another rendering of the page that the recogniser is sure of (or that
+        are long: blank paper never reads long), and whether it read a line there almost surely
+        enough (LATER_LOOK_EVIDENCE), or a long one at all (LONG_READING_EVIDENCE): writing
+        that is there, if not legibly."""
         found = self._detect_lines(prepared.image, look)
         # A darkened desk reads as "oh" at 0.9: here only a long unkept reading shows writing.
         sceptical = replace(look, evidence=math.inf)
         lines, long_reading = self._read_lines(found, prepared, page, number, sceptical)
         seen = long_reading or any(_is_sure_faint(line, LATER_LOOK_EVIDENCE) for line in lines)
-        return [line for line in lines if _is_sure_faint(line)], seen
+        # A long line here already passed long_min_confidence (_keeps): no blank reads that long.
+        return [line for line in lines if _is_sure_faint(line) or _is_long(line.text)], seen
 
     def _read_lines(
         self,
@@ -406,7 +408,7 @@ class OcrEngine:
     def _keeps(self, text: str, confidence: float) -> bool:
         """Whether a reading is sure enough to be a line: a long one from the lower floor."""
         floor = self.min_confidence
-        if len(text.replace(" ", "")) >= LONG_READING_CHARS:
+        if _is_long(text):
             floor = min(floor, self.long_min_confidence)
         return not _too_unsure(text, confidence, floor)
 
@@ -428,10 +430,15 @@ def _too_unsure(text: str, confidence: float, min_confidence: float) -> bool:
     return chars <= SHORT_LINE_CHARS and confidence < SHORT_MIN_CONFIDENCE
 
 
+def _is_long(text: str) -> bool:
+    """Whether a reading is long enough that blank paper never gave one (LONG_READING_CHARS)."""
+    return len(text.replace(" ", "")) >= LONG_READING_CHARS
+
+
 def _shows_writing(text: str, confidence: float, evidence: float) -> bool:
     """Whether an unkept reading still shows that writing is there, if not legibly: a long
     reading at LONG_READING_EVIDENCE, a shorter one at ``evidence``."""
-    if len(text.replace(" ", "")) >= LONG_READING_CHARS:
+    if _is_long(text):
         return confidence >= LONG_READING_EVIDENCE
     return not _too_unsure(text, confidence, evidence)
 

@@ -275,7 +275,7 @@ def test_a_photographed_page_of_small_writing_is_found_line_by_line(engine):
 @pytest.mark.real_assets
 def test_a_photographed_line_in_a_hairline_hand_is_found_by_the_thin_look(engine):
     """A pencil line in a joined hand with its strokes worn to hairlines, photographed with
-    defocus and noise: without the thin look the reader says there is no text."""
+    defocus and noise: without the thin look the reader garbles it."""
     from inksight.ocr.fonts import find_fonts
     from inksight.ocr.synth import render_text
     from inksight.pipelines.assets import font_dirs
@@ -294,15 +294,14 @@ def test_a_photographed_line_in_a_hairline_hand_is_found_by_the_thin_look(engine
         tier="hard",
         thin=0.4,
     )
-    # Measured with rapidocr's own recogniser, which the thin look was made for; the paper look
-    # (a page that gave nothing, normalised again) finds this line too, so it is off here.
-    stock = build_engine("rapidocr", recognizer="stock", thin_look=False, paper_look=False)
-    assert stock.read(sample.image).lines == []
-    stock.paper_look = True
-    assert len(stock.read(sample.image).lines) == 1
-    stock.paper_look = False
-
+    # Measured with rapidocr's own recogniser, which the thin look was made for. Without it the
+    # faint look half-reads the line at best: a garble flagged as doubtful.
     words = set(truth.replace(",", "").replace(".", "").split())
+    stock = build_engine("rapidocr", recognizer="stock", thin_look=False, paper_look=False)
+    garbled = stock.read(sample.image)
+    assert len(words & set(garbled.text.split())) < 3
+    assert all(line.low_confidence for line in garbled.lines)
+
     stock.thin_look = True
     for reader in (stock, engine):  # the handwriting recogniser reads it too
         result = reader.read(sample.image)
