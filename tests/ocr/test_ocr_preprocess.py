@@ -118,7 +118,7 @@ def test_a_pale_pencil_line_is_found_by_the_faint_look_instead_of_no_text():
     assert found.text == "a pale pencil line" and found.warnings == []
 
 
-def test_the_faint_look_keeps_only_sure_readings_and_blank_paper_stays_blank():
+def test_the_faint_look_keeps_only_sure_or_long_readings_and_blank_paper_stays_blank():
     page = Image.fromarray(_pencil_under_a_shadow())
     for unsure in (_Reads("oh", 0.9), _Reads("a pale pencil line", 0.25)):  # a desk's texture
         result = _engine(unsure, _SeesOnlyDarkInk(), thin_look=False).read(page)
