@@ -193,6 +193,9 @@ class TrainConfig:
             raise PipelineError("--max-norm must be positive.")
         if self.row_decay < 0:
             raise PipelineError("--row-decay must be >= 0.")
+        if self.row_decay and (self.weight_decay or self.freeze):
+            # Rows are decayed on the sparse path only, which these two turn off.
+            raise PipelineError("--row-decay cannot be combined with --weight-decay or --freeze.")
         if self.members > 1 and (
             self.pooling != "max" or self.start_from or self.embeddings != "scratch"
         ):

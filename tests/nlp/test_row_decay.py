@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import torch
 
 from inksight.nlp.lightning import SentimentModule
 from inksight.nlp.model import ModelConfig
+from inksight.pipelines.errors import PipelineError
+from inksight.pipelines.train.config import TrainConfig
 
 
 def test_row_decay_shrinks_only_the_rows_a_batch_touched_and_keeps_gradients_sparse() -> None:
@@ -22,3 +27,8 @@ def test_row_decay_shrinks_only_the_rows_a_batch_touched_and_keeps_gradients_spa
     assert torch.allclose(after[touched], before[touched] * (1 - 0.1 * 2.0))  # once each
     untouched = [i for i in range(30) if i not in touched]
     assert torch.equal(after[untouched], before[untouched])  # padding row included
+
+
+def test_row_decay_beside_dense_weight_decay_is_refused_rather_than_silently_ignored() -> None:
+    with pytest.raises(PipelineError, match="--row-decay cannot be combined"):
+        TrainConfig(out=Path("m"), row_decay=0.1, weight_decay=1e-5)
