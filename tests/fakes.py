@@ -15,7 +15,7 @@ from PIL import Image
 
 from inksight.ocr.reader import read_pages_checked
 from inksight.ocr.synth import EXAMPLE_REVIEWS
-from inksight.ocr.types import Line, OcrResult
+from inksight.ocr.types import NO_TEXT, Line, OcrResult
 
 STEP = 20  # red-channel step between review indices (PNG keeps it exact)
 EXAMPLE_TEXTS = tuple(text for text, _ in EXAMPLE_REVIEWS)
@@ -51,7 +51,7 @@ class FakeEngine:
                 box = [[left, top], [right, top], [right, bottom], [left, bottom]]
                 lines.append(Line(self.reviews[index], self.confidence, box, page=number))
         if not lines:
-            warnings.append("no text was found in the image.")
+            warnings.append(NO_TEXT)
         time.sleep(self.delay)
         return OcrResult.from_lines(
             lines, engine=self.name, seconds=time.perf_counter() - start, warnings=warnings,
