@@ -63,6 +63,12 @@ class PreprocessConfig:
         metadata={"help": "Keep contrast and degree words (but, too, very, only, even...) even "
                   "when stopwords are dropped."},
     )  # fmt: skip
+    negation_scope: int = field(
+        default=0,
+        metadata={"help": "Mark up to this many words after a negation as negated ('not worth "
+                  "the ticket' -> not ~worth ~ticket), until punctuation or a contrast word; "
+                  "0: off."},
+    )  # fmt: skip
     max_chars: int = field(
         default=20_000,
         metadata={"help": "Longer texts are truncated to this many characters (and flagged)."},
@@ -75,13 +81,16 @@ class PreprocessConfig:
             raise ValueError("max_chars must be at least 1.")
         if self.batch_size < 1 or self.n_process < 1:
             raise ValueError("batch_size and n_process must be at least 1.")
+        if self.negation_scope < 0:
+            raise ValueError("negation_scope must be at least 0.")
 
     def cache_key(self) -> dict:
         """The fields that change the tokens (batching and processes do not)."""
         keep = ("lowercase", "lemmatize", "remove_stopwords", "keep_negations", "max_chars")
         key = {k: getattr(self, k) for k in keep} | {"version": 2}
-        # Only when set, so the token caches made before this option stay valid.
-        return key | ({"keep_contrast": True} if self.keep_contrast else {})
+        # Only when set, so the token caches made before these options stay valid.
+        key |= {"keep_contrast": True} if self.keep_contrast else {}
+        return key | ({"negation_scope": self.negation_scope} if self.negation_scope else {})
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -153,10 +162,10 @@ class Preprocessor:
     def _tokenize_joined(self, texts: Iterable[str]) -> list[str]:
         cfg = self.config
         cleaned = (clean_text(t, lowercase=cfg.lowercase, max_chars=cfg.max_chars) for t in texts)
-        lemmas, stop, cache = self._lemmas, self._stopwords, {}
+        lemmas, stop, cache, scope = self._lemmas, self._stopwords, {}, cfg.negation_scope
         out = []
         for doc in self._nlp.tokenizer.pipe(cleaned, batch_size=cfg.batch_size):
-            kept = []
+            kept, pairs = [], []
             for token in doc:
                 word = token.text
                 lemma = cache.get(word)
@@ -167,7 +176,9 @@ class Preprocessor:
                     cache[word] = lemma
                 if lemma:
                     kept.append(lemma)
-            out.append(" ".join(kept))
+                if scope:
+                    pairs.append((word, lemma))
+            out.append(" ".join(_mark_negated(pairs, scope) if scope else kept))
         return out
 
     def _tokenize_parallel(self, texts: Sequence[str], n_process: int) -> list[list[str]]:
@@ -179,6 +190,29 @@ class Preprocessor:
         with ctx.Pool(n_process, initializer=_set_worker, initargs=(self,)) as pool:
             parts = pool.map(_worker_tokenize, chunks)
         return [joined.split() for part in parts for joined in part]
+
+
+# Where a negation's reach ends: punctuation, or a word that turns the sentence.
+_SCOPE_ENDS = frozenset(
+    {*'.,;:!?()[]"', "--", "...", "but", "however", "although", "though", "yet"}
+)  # fmt: skip
+NEGATED = "~"  # prefix of a word inside a negation's reach
+
+
+def _mark_negated(pairs: list[tuple[str, str]], scope: int) -> list[str]:
+    """The kept lemmas, the first ``scope`` of them after a negation written ``~word``
+    (Das & Chen's negation tagging), so "not worth" and "worth" are different features."""
+    kept, reach = [], 0
+    for word, lemma in pairs:
+        if word in _SCOPE_ENDS or (not lemma and word[:1] in ".,;:!?"):  # also "!!", "?!"
+            reach = 0
+        if word in NEGATIONS or lemma in NEGATIONS:
+            reach = scope
+        elif lemma and reach:
+            lemma, reach = NEGATED + lemma, reach - 1
+        if lemma:
+            kept.append(lemma)
+    return kept
 
 
 _WORKER: Preprocessor | None = None

@@ -124,6 +124,15 @@ class TrainConfig:
         default=False,
         metadata={"help": "Keep every stopword (the, a, it, was...): no stopword removal at all."},
     )
+    lemmatize: bool = field(
+        default=True,
+        metadata={"help": "Lemmatize words (loved -> love); --no-lemmatize keeps them as written."},
+    )
+    negation_scope: int = field(
+        default=0,
+        metadata={"help": "Mark up to this many words after a negation as negated "
+                  "(not ~worth ~ticket), until punctuation or 'but'; 0: off."},
+    )  # fmt: skip
     train_size: int | None = field(
         default=None,
         metadata={
@@ -191,6 +200,8 @@ class TrainConfig:
             )
         if self.max_norm is not None and self.max_norm <= 0:
             raise PipelineError("--max-norm must be positive.")
+        if self.negation_scope < 0:
+            raise PipelineError("--negation-scope must be at least 0.")
         if self.row_decay < 0:
             raise PipelineError("--row-decay must be >= 0.")
         if self.row_decay and (self.weight_decay or self.freeze):

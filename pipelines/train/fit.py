@@ -144,13 +144,7 @@ def train_main(config: TrainConfig) -> dict:
     base = _starting_model(config)
     if base is not None:  # a continued model keeps how its tokens are made
         config = replace(config, max_len=base.max_len, bigrams=base.bigrams)
-        preprocess = base.preprocessor.config
-    else:
-        preprocess = PreprocessConfig(
-            keep_negations=config.keep_negations,
-            keep_contrast=config.keep_contrast,
-            remove_stopwords=not config.keep_stopwords,
-        )
+    preprocess = _preprocessing(config, base)
     tokens, labels = _training_data(config, preprocess)
     vocab = _vocabulary(config, tokens["train"], base)
     encode = {"vocab": vocab, "max_len": config.max_len, "bigrams": config.bigrams}
@@ -194,6 +188,19 @@ def train_main(config: TrainConfig) -> dict:
         info=info, metrics=metrics,
     )  # fmt: skip
     return metrics
+
+
+def _preprocessing(config: TrainConfig, base: SentimentClassifier | None) -> PreprocessConfig:
+    """How the training text is cleaned: a continued model's own way, or as the options say."""
+    if base is not None:
+        return base.preprocessor.config
+    return PreprocessConfig(
+        keep_negations=config.keep_negations,
+        keep_contrast=config.keep_contrast,
+        remove_stopwords=not config.keep_stopwords,
+        lemmatize=config.lemmatize,
+        negation_scope=config.negation_scope,
+    )
 
 
 def _output_folder(config: TrainConfig) -> Path:

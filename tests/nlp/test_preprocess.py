@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from inksight.nlp.preprocess import PreprocessConfig, Preprocessor
 
 
@@ -56,3 +58,19 @@ def test_contrast_and_degree_words_can_be_kept_like_the_negations():
     # A model folder stores the choice, and its cached tokens are kept apart from the others'.
     assert PreprocessConfig.from_dict(json.loads(kept.to_json())) == kept
     assert kept.cache_key() != PreprocessConfig().cache_key()
+
+
+def test_negation_scope_marks_the_words_a_negation_reaches_and_stops_at_punctuation_or_but():
+    marked = Preprocessor(PreprocessConfig(keep_contrast=True, negation_scope=2))
+    assert marked.tokenize("Not worth the ticket price at all.") == [
+        "not", "~worth", "~ticket", "price"
+    ]  # fmt: skip
+    assert marked.tokenize("I didn't laugh, but the music was lovely!") == [
+        "not", "~laugh", "but", "music", "lovely"
+    ]  # fmt: skip
+    assert marked.tokenize("Never boring. Great cast") == ["never", "~bore", "great", "cast"]
+    # Off by default, and a marked model's tokens are cached apart from an unmarked one's.
+    assert Preprocessor().tokenize("not worth it") == ["not", "worth"]
+    assert marked.config.cache_key() != PreprocessConfig(keep_contrast=True).cache_key()
+    with pytest.raises(ValueError, match="negation_scope"):
+        PreprocessConfig(negation_scope=-1)

@@ -95,3 +95,19 @@ def test_keep_stopwords_trains_on_every_word_and_predicts_the_same_way(
     assert "the" in kept.vocab.stoi and "the" not in dropped.vocab.stoi
     assert "the" in kept.preprocessor.tokenize("The plot was the best part")
     assert "the" not in dropped.preprocessor.tokenize("The plot was the best part")
+
+
+def test_a_model_trained_with_negation_scope_and_no_lemmas_cleans_new_text_the_same_way(
+    tmp_path: Path, tiny_reviews_csv: Path
+) -> None:
+    from inksight.nlp.classifier import load_classifier
+
+    train_main(
+        TrainConfig(
+            out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=8, epochs=1, batch_size=32,
+            min_freq=1, progress=False, negation_scope=2, lemmatize=False,
+        )
+    )  # fmt: skip
+
+    tokens = load_classifier(tmp_path / "m").preprocessor.tokenize("The actors were not good.")
+    assert tokens == ["actors", "not", "~good"]  # as written ("actors"), "good" negated
