@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from inksight.nlp.errors import NlpError
+from inksight.nlp.preprocess import NEGATED
 
 __all__ = ["word_contributions"]
 
@@ -45,9 +46,16 @@ def word_contributions(
     for (start, end), forms in zip(spans, tokens, strict=True):
         if start > position:
             pieces.append((text[position:start], None))
-        score = next((scores[f] for f in forms if f in scores), None)
+        score = next((scores[f] for f in _forms(forms) if f in scores), None)
         pieces.append((text[start:end], None if score is None else round(score / largest, 3)))
         position = end
     if position < len(text):
         pieces.append((text[position:], None))
     return pieces
+
+
+def _forms(forms: list[str]) -> list[str]:
+    """A word's tokens, then the same tokens as a negation tags them (``~worth``): a word cut out
+    of its sentence has no negation before it, so a model trained with ``negation_scope`` knows
+    it in the text only by its tagged form (the plain form wins where the text has both)."""
+    return [*forms, *(NEGATED + f for f in forms)]

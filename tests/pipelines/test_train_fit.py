@@ -111,3 +111,26 @@ def test_a_model_trained_with_negation_scope_and_no_lemmas_cleans_new_text_the_s
 
     tokens = load_classifier(tmp_path / "m").preprocessor.tokenize("The actors were not good.")
     assert tokens == ["actors", "not", "~good"]  # as written ("actors"), "good" negated
+
+
+def test_a_negated_word_is_still_highlighted_by_a_model_trained_with_negation_scope(
+    tmp_path: Path,
+) -> None:
+    import pandas as pd
+
+    from inksight.nlp.classifier import load_classifier
+    from inksight.nlp.explain import word_contributions
+
+    rows = [{"text": f"A superb film, take {i}.", "label": 1} for i in range(60)]
+    rows += [{"text": f"Not superb at all, take {i}.", "label": 0} for i in range(60)]
+    data = tmp_path / "reviews.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    train_main(
+        TrainConfig(
+            out=tmp_path / "m", data=data, embed_dim=8, epochs=6, patience=6, batch_size=16,
+            lr=0.05, min_freq=1, progress=False, negation_scope=1,
+        )
+    )  # fmt: skip
+
+    pieces = dict(word_contributions(load_classifier(tmp_path / "m"), "Not superb."))
+    assert pieces["superb"] is not None and pieces["superb"] < 0  # "~superb" pushed negative
