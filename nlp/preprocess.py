@@ -174,10 +174,10 @@ class Preprocessor:
                     drop = word in stop or not _HAS_LETTER.search(word)
                     lemma = "" if drop else _LEMMA_OVERRIDES.get(word) or lemmas.get(word, word)
                     cache[word] = lemma
-                if lemma:
-                    kept.append(lemma)
-                if scope:
+                if scope:  # tagged below, where the punctuation is still known
                     pairs.append((word, lemma))
+                elif lemma:
+                    kept.append(lemma)
             out.append(" ".join(_mark_negated(pairs, scope) if scope else kept))
         return out
 
@@ -192,10 +192,10 @@ class Preprocessor:
         return [joined.split() for part in parts for joined in part]
 
 
-# Where a negation's reach ends: punctuation, or a word that turns the sentence.
-_SCOPE_ENDS = frozenset(
-    {*'.,;:!?()[]"', "--", "...", "but", "however", "although", "though", "yet"}
-)  # fmt: skip
+# Where a negation's reach ends: a token of punctuation (". , ; : ! ?" and runs like "!!" or
+# "..."), a bracket, quote or dash, or a word that turns the sentence.
+_CLAUSE_ENDS = tuple(".,;:!?")
+_SCOPE_ENDS = frozenset({*'()[]"', "--", "but", "however", "although", "though", "yet"})
 NEGATED = "~"  # prefix of a word inside a negation's reach
 
 
@@ -204,7 +204,7 @@ def _mark_negated(pairs: list[tuple[str, str]], scope: int) -> list[str]:
     (Das & Chen's negation tagging), so "not worth" and "worth" are different features."""
     kept, reach = [], 0
     for word, lemma in pairs:
-        if word in _SCOPE_ENDS or (not lemma and word[:1] in ".,;:!?"):  # also "!!", "?!"
+        if word in _SCOPE_ENDS or (not lemma and word.startswith(_CLAUSE_ENDS)):
             reach = 0
         if word in NEGATIONS or lemma in NEGATIONS:
             reach = scope
