@@ -23,6 +23,7 @@ class SentimentModule(pl.LightningModule):
         self,
         model_config: dict,
         lr: float = 3e-3,
+        lr_schedule: str = "constant",
         weight_decay: float = 0.0,
         row_decay: float = 0.0,
         freeze_embeddings: bool = False,
@@ -93,6 +94,18 @@ class SentimentModule(pl.LightningModule):
         )
         self.log(f"{stage}/acc", acc, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
         return loss
+
+    def on_train_batch_start(self, batch, batch_idx):  # noqa: ARG002
+        if self.hparams.lr_schedule == "linear":
+            lr = self.hparams.lr * self._remaining(batch_idx)
+            for optimizer in self.trainer.optimizers:
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+
+    def _remaining(self, batch_idx: int) -> float:
+        """The share of training left after this batch: 1 - step / all steps of --epochs."""
+        step = self.current_epoch * self.trainer.num_training_batches + batch_idx + 1
+        return max(0.0, 1.0 - step / max(self.trainer.estimated_stepping_batches, 1))
 
     def training_step(self, batch, batch_idx):  # noqa: ARG002
         loss = self._step(batch, "train")

@@ -39,6 +39,11 @@ class TrainConfig:
     )
     batch_size: int = field(default=64, metadata={"help": "Reviews per training batch."})
     lr: float = field(default=3e-3, metadata={"help": "Adam learning rate."})
+    lr_schedule: Literal["constant", "linear"] = field(
+        default="constant",
+        metadata={"help": "Learning rate over training: constant, or linear (from --lr down to 0 "
+                  "at the last step of --epochs)."},
+    )  # fmt: skip
     weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay."})
     row_decay: float = field(
         default=0.0,
@@ -189,6 +194,8 @@ class TrainConfig:
             raise PipelineError("--max-vocab must be at least 3.")
         if self.lr <= 0:
             raise PipelineError("--lr must be positive.")
+        if self.lr_schedule not in ("constant", "linear"):
+            raise PipelineError("--lr-schedule must be constant or linear.")
         for name in ("dropout", "embed_dropout", "token_dropout", "label_smoothing"):
             if not 0 <= getattr(self, name) < 1:
                 raise PipelineError(f"--{name.replace('_', '-')} must be in [0, 1).")

@@ -347,6 +347,7 @@ def _build_module(
     module = SentimentModule(
         asdict(model_config),
         lr=config.lr,
+        lr_schedule=config.lr_schedule,
         weight_decay=config.weight_decay,
         row_decay=config.row_decay,
         freeze_embeddings=config.freeze,

@@ -134,3 +134,28 @@ def test_a_negated_word_is_still_highlighted_by_a_model_trained_with_negation_sc
 
     pieces = dict(word_contributions(load_classifier(tmp_path / "m"), "Not superb."))
     assert pieces["superb"] is not None and pieces["superb"] < 0  # "~superb" pushed negative
+
+
+def test_a_linear_schedule_starts_at_the_learning_rate_and_ends_at_zero(
+    tmp_path: Path, tiny_reviews_csv: Path, monkeypatch
+) -> None:
+    from inksight.nlp.lightning import SentimentModule
+
+    seen: list[float] = []
+    set_lr = SentimentModule.on_train_batch_start
+
+    def spy(self, batch, batch_idx):
+        set_lr(self, batch, batch_idx)
+        seen.append(self.trainer.optimizers[0].param_groups[0]["lr"])
+
+    monkeypatch.setattr(SentimentModule, "on_train_batch_start", spy)
+    metrics = train_main(
+        TrainConfig(
+            out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6,
+            batch_size=16, lr=0.02, min_freq=1, progress=False, lr_schedule="linear",
+        )
+    )  # fmt: skip
+
+    assert metrics["val"]["accuracy"] >= 0.9  # still learns
+    assert seen[0] > 0.019 and seen[-1] == 0.0  # from --lr down to nothing at the last step
+    assert all(later <= earlier for earlier, later in zip(seen, seen[1:], strict=False))
