@@ -1,7 +1,7 @@
 """The trained default model on short reviews, as a user meets it (real IMDB data: slow tier).
 
 Uses the default model in the user's cache when it is there; otherwise trains the default recipe
-into the test's own cache first (minutes, once per session).
+into a folder of the test's own first (minutes, once per session).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ LIKELY = 2 / 3
 
 
 @pytest.fixture(scope="module")
-def default_model() -> SentimentClassifier:
+def default_model(tmp_path_factory: pytest.TempPathFactory) -> SentimentClassifier:
     cached = Path(
         os.environ.get("INKSIGHT_TEST_MODEL") or Path.home() / ".cache/inksight/models/default"
     )
@@ -28,7 +28,11 @@ def default_model() -> SentimentClassifier:
         return load_classifier(cached)
     from inksight.pipelines.train.default_model import ensure_default_model
 
-    return load_classifier(ensure_default_model(progress=False))
+    # Trained into a folder of this module's own: later tests count on the session's cache
+    # holding no default model (a machine without one in the user's cache, as CI's, trains it).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INKSIGHT_MODEL", str(tmp_path_factory.mktemp("default-model")))
+        return load_classifier(ensure_default_model(progress=False))
 
 
 @pytest.mark.parametrize(
