@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The libraries whose versions move the figures; a fresh install resolves unpinned ones anew,
+# and the same code and seed has trained a different model after that (docs/sentiment.md).
+LIBRARIES = (
+    "torch", "pytorch-lightning", "numpy", "spacy", "scikit-learn", "pandas", "gensim",
+    "rapidocr", "onnxruntime", "opencv-python-headless", "pillow", "transformers",
+)  # fmt: skip
 
 
 def median_seconds(fn: Callable[[], object], repeat: int = 20, warmup: int = 2) -> float:
@@ -60,4 +69,31 @@ def _machine() -> dict:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": _commit(),
+        "libraries": {name: _version(name) for name in LIBRARIES},
+        "installed_sha256": _installed_fingerprint(),
     }
+
+
+def _commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=RESULTS.parent, capture_output=True, text=True,
+            timeout=10, check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _installed_fingerprint() -> str:
+    """One hash of every installed distribution and version: equal hashes, equal installs."""
+    pins = sorted(f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions())
+    return hashlib.sha256("\n".join(pins).encode()).hexdigest()[:16]

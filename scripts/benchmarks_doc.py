@@ -67,6 +67,7 @@ def section(path: Path) -> str:
         lines.append(
             f"Run: {when}, {machine.get('cpus', '?')} CPUs, Python {machine.get('python', '?')}"
         )
+        lines += _install_lines(machine)
     rows = flatten({k: v for k, v in result.items() if k not in SKIP_KEYS})
     lines += ["", "| measure | value |", "| --- | --- |"]
     lines += [f"| {key} | {value} |" for key, value in rows[:MAX_ROWS]]
@@ -75,6 +76,16 @@ def section(path: Path) -> str:
             f"\n{len(rows) - MAX_ROWS} more figures are in `benchmarks/results/{path.name}`."
         )
     return "\n".join(lines) + "\n"
+
+
+def _install_lines(machine: dict) -> list[str]:
+    """The commit and library versions a run used (older results lack them)."""
+    libraries = machine.get("libraries") or {}
+    found = ", ".join(f"{name} {version}" for name, version in libraries.items() if version)
+    lines = [f"Commit: `{machine['commit'][:10]}`"] if machine.get("commit") else []
+    if found:
+        lines.append(f"Libraries: {found} (install `{machine.get('installed_sha256', '?')}`)")
+    return lines
 
 
 def render(results: Path) -> str:

@@ -47,3 +47,30 @@ def test_no_results_yet_says_how_to_make_them(tmp_path):
     out = tmp_path / "benchmarks.md"
     _doc_module().main(["--results", str(tmp_path), "--out", str(out)])
     assert "make bench" in out.read_text()
+
+
+def test_a_result_names_the_commit_and_library_versions_that_made_it(tmp_path):
+    import sys
+
+    import numpy
+
+    sys.path.insert(0, str(SCRIPT.parents[1] / "benchmarks"))
+    try:
+        import _common
+    finally:
+        sys.path.pop(0)
+    machine = _common._machine()
+    assert machine["libraries"]["numpy"] == numpy.__version__
+    assert len(machine["installed_sha256"]) == 16
+
+    results = tmp_path / "results"
+    results.mkdir()
+    result = {"benchmark": "classifier", "machine": machine, "accuracy": 0.9}
+    (results / "classifier.json").write_text(json.dumps(result))
+    out = tmp_path / "benchmarks.md"
+    _doc_module().main(["--results", str(results), "--out", str(out)])
+
+    page = out.read_text()
+    assert f"numpy {numpy.__version__}" in page and machine["installed_sha256"] in page
+    if machine["commit"]:  # a checkout, not an unpacked copy
+        assert machine["commit"][:10] in page
