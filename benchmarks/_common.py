@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import statistics
 import subprocess
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
+
+from inksight.pipelines.install import install_fingerprint, library_versions
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # The libraries whose versions move the figures; a fresh install resolves unpinned ones anew,
@@ -70,8 +70,8 @@ def _machine() -> dict:
         "python": platform.python_version(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "commit": _commit(),
-        "libraries": {name: _version(name) for name in LIBRARIES},
-        "installed_sha256": _installed_fingerprint(),
+        "libraries": library_versions(LIBRARIES),
+        "install": install_fingerprint(),
     }
 
 
@@ -84,16 +84,3 @@ def _commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None
-
-
-def _version(distribution: str) -> str | None:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _installed_fingerprint() -> str:
-    """One hash of every installed distribution and version: equal hashes, equal installs."""
-    pins = sorted(f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions())
-    return hashlib.sha256("\n".join(pins).encode()).hexdigest()[:16]

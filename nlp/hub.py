@@ -309,7 +309,7 @@ def _provenance_section(provenance: dict) -> str:
     commit = provenance.get("git_commit") or "not a git checkout"
     return (
         "## Provenance\n\n"
-        f"- Libraries: {versions}\n"
+        f"- Libraries: {versions} (whole install: `{provenance.get('install', 'not recorded')}`)\n"
         f"- Code: {commit}\n"
         f"- Data fingerprint (sha256 of the rows used): `{provenance.get('data_sha256')}`\n"
     )

@@ -84,7 +84,7 @@ def _install_lines(machine: dict) -> list[str]:
     found = ", ".join(f"{name} {version}" for name, version in libraries.items() if version)
     lines = [f"Commit: `{machine['commit'][:10]}`"] if machine.get("commit") else []
     if found:
-        lines.append(f"Libraries: {found} (install `{machine.get('installed_sha256', '?')}`)")
+        lines.append(f"Libraries: {found} (install `{machine.get('install', '?')}`)")
     return lines
 
 

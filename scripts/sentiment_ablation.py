@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> dict:
         **{f"{view}_ece": found["ece"] for view, found in views.items()},
         "best_epoch": metrics["best_epoch"],
         "epochs_run": metrics["epochs_run"],
+        # Rows compare only within one install: the same seed has trained differently in another.
+        "install": metrics["provenance"]["install"],
     }
     print(json.dumps(row))
     args.log.parent.mkdir(parents=True, exist_ok=True)

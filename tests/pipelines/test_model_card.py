@@ -48,6 +48,9 @@ def test_metrics_record_library_versions_the_git_commit_and_a_data_fingerprint(
     assert set(provenance["versions"]) >= {"python", "inksight", "torch", "lightning", "spacy"}
     assert all(provenance["versions"].values())
     assert re.fullmatch(r"[0-9a-f]{64}", provenance["data_sha256"])
+    # The whole install too: the same seed trains differently after packages move.
+    assert re.fullmatch(r"[0-9a-f]{16}", provenance["install"])
+    assert provenance["install"] in (tiny_model_dir / "README.md").read_text()
     if (ROOT / ".git").exists():  # run from a checkout: the commit the code came from
         assert re.fullmatch(r"[0-9a-f]{40}", provenance["git_commit"])
 

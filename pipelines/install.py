@@ -1,0 +1,34 @@
+"""What is installed: library versions and one fingerprint of the whole install.
+
+The same code and seed has trained a different model after a fresh `make install` (unpinned
+packages resolve anew; docs/sentiment.md, ninth round), so every training run and benchmark
+result records which install made it. Light: no heavy imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from importlib import metadata
+
+__all__ = ["install_fingerprint", "library_versions", "version"]
+
+
+def library_versions(distributions: Iterable[str]) -> dict[str, str | None]:
+    """Each distribution's installed version (None when it is not installed)."""
+    return {name: version(name) for name in distributions}
+
+
+def install_fingerprint() -> str:
+    """16 hex digits from every installed distribution and its version: equal installs give
+    equal fingerprints, and any package moved changes it."""
+    pins = sorted(f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions())
+    return hashlib.sha256("\n".join(pins).encode()).hexdigest()[:16]
+
+
+def version(distribution: str) -> str | None:
+    """One distribution's installed version, or None."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
