@@ -81,7 +81,7 @@ def test_the_recorded_command_gives_the_same_config_through_the_cli(
     monkeypatch.chdir(tmp_path)  # paths are recorded by name: run from the folder that holds them
     config = TrainConfig(
         out=Path("my model"), data=Path("d.csv"), bigrams=False, max_norm=2.0,
-        pooling="mean", train_size=100, progress=False,
+        pooling="mean", train_size=100, progress=False, lr_schedule="linear",
     )  # fmt: skip
     command = training_command(config)
     args = build_parser().parse_args(shlex.split(command)[1:])
