@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import platform
 import statistics
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from inksight.pipelines.install import install_fingerprint, library_versions
+from inksight.pipelines.install import git_commit, install_fingerprint, library_versions
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # The libraries whose versions move the figures; a fresh install resolves unpinned ones anew,
@@ -69,18 +68,7 @@ def _machine() -> dict:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
-        "commit": _commit(),
+        "commit": git_commit(),
         "libraries": library_versions(LIBRARIES),
         "install": install_fingerprint(),
     }
-
-
-def _commit() -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=RESULTS.parent, capture_output=True, text=True,
-            timeout=10, check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None

@@ -1,4 +1,4 @@
-"""What is installed: library versions and one fingerprint of the whole install.
+"""What is installed: library versions, one fingerprint of the whole install, the git commit.
 
 The same code and seed has trained a different model after a fresh `make install` (unpinned
 packages resolve anew; docs/sentiment.md, ninth round), so every training run and benchmark
@@ -8,10 +8,12 @@ result records which install made it. Light: no heavy imports.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from collections.abc import Iterable
 from importlib import metadata
+from pathlib import Path
 
-__all__ = ["install_fingerprint", "library_versions", "version"]
+__all__ = ["git_commit", "install_fingerprint", "library_versions", "version"]
 
 
 def library_versions(distributions: Iterable[str]) -> dict[str, str | None]:
@@ -32,3 +34,23 @@ def version(distribution: str) -> str | None:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
+
+
+def git_commit() -> str | None:
+    """The commit of the checkout this code runs from; None when it is installed, not checked out."""
+    project = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # A site-packages inside someone else's repository must not report that repository's commit.
+    if len(out) != 2 or Path(out[0]).resolve() != project:
+        return None
+    return out[1]

@@ -11,17 +11,16 @@ import dataclasses
 import hashlib
 import platform
 import shlex
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from inksight.pipelines.install import install_fingerprint, library_versions, version
+from inksight.pipelines.install import git_commit, install_fingerprint, library_versions, version
 from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.data import SPLIT_SEED
 
-__all__ = ["data_description", "data_sha256", "git_commit", "provenance", "training_command"]
+__all__ = ["data_description", "data_sha256", "provenance", "training_command"]
 
 # Distribution name -> the name the record uses.
 _LIBRARIES = {
@@ -100,26 +99,6 @@ def data_sha256(
         for row, label in zip(tokens.get(name, ()), labels.get(name, ()), strict=True):
             digest.update(f"{name}\t{int(label)}\t{' '.join(row)}\n".encode())
     return digest.hexdigest()
-
-
-def git_commit() -> str | None:
-    """The commit of the checkout this code runs from; None when it is installed, not checked out."""
-    project = Path(__file__).resolve().parents[2]
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "HEAD"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    # A site-packages inside someone else's repository must not report that repository's commit.
-    if len(out) != 2 or Path(out[0]).resolve() != project:
-        return None
-    return out[1]
 
 
 def provenance(
