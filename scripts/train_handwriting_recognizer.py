@@ -65,12 +65,22 @@ SETS = ((71000, 3000, 0.0), (72000, 2400, 0.4))
 
 def render_crops(out: Path, seed: int, count: int, thin: float) -> list[dict]:
     """Render ``count`` line images and keep the crop the reader hands its recogniser; a folder
-    that already has them (``crops.jsonl``) is read instead: rendering is seeded, so it is the same."""
+    that already has at least ``count`` (``crops.jsonl``) is read instead: each image is seeded
+    by its number, so the first ``count`` of a larger set are the same images."""
     listing = out / "crops.jsonl"
-    if not listing.exists():
+    if _rendered(out) < count:
         _write_crops(out, seed, count, thin)
     rows = [json.loads(line) for line in listing.read_text(encoding="utf-8").splitlines()]
-    return [{**row, "path": str(out / row["image"])} for row in rows]
+    return [
+        {**row, "path": str(out / row["image"])} for row in rows if _render_order(row)[0] < count
+    ]
+
+
+def _rendered(out: Path) -> int:
+    """How many images a finished rendering in ``out`` holds (0 for none)."""
+    if not (out / "crops.jsonl").exists():
+        return 0
+    return len((out / "render" / "truth.jsonl").read_text(encoding="utf-8").splitlines())
 
 
 def _write_crops(out: Path, seed: int, count: int, thin: float) -> None:
@@ -93,7 +103,8 @@ def _write_crops(out: Path, seed: int, count: int, thin: float) -> None:
 
     engine.recognizer.recognize = spy
     (out / "crops").mkdir(parents=True, exist_ok=True)
-    with (out / "crops.jsonl").open("w", encoding="utf-8") as listing:
+    unfinished = out / "crops.jsonl.partial"  # renamed when done: a stopped run is not a cache
+    with unfinished.open("w", encoding="utf-8") as listing:
         for number, record in enumerate(records):
             handed.clear()
             engine.read(str(out / "render" / record["image"]))
@@ -103,6 +114,13 @@ def _write_crops(out: Path, seed: int, count: int, thin: float) -> None:
             cv2.imwrite(str(out / name), cv2.cvtColor(handed[0][0], cv2.COLOR_RGB2BGR))
             row = {"image": name, "text": record["text"], "font": record["font"]}
             listing.write(json.dumps(row) + "\n")
+    unfinished.replace(out / "crops.jsonl")
+
+
+def _render_order(row: dict) -> tuple[int, int]:
+    """(image number, set seed) of a crop named ``crops/SEED-NUMBER.png``."""
+    seed, number = Path(row["image"]).stem.split("-")
+    return int(number), int(seed)
 
 
 def stock_recognizer_file() -> Path:
@@ -327,7 +345,8 @@ def main(argv: list[str] | None = None) -> dict:
     random.shuffle(rows)
     if args.hold_out_family:
         unseen = set(FONT_FAMILIES[args.hold_out_family])
-        val = [row for row in rows if row["font"] in unseen][: args.val]
+        # The first crops of each set in turn: the same ones at any --scale (seeded per image).
+        val = sorted((row for row in rows if row["font"] in unseen), key=_render_order)[: args.val]
         train = [row for row in rows if row["font"] not in unseen]
     else:
         val, train = rows[: args.val], rows[args.val :]

@@ -82,6 +82,13 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
          "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands"]
     )  # fmt: skip
     assert report["crops"] >= 6 and report["augment"] == "hands"
+    # A smaller --scale reads the first images of the larger rendering instead of rendering anew.
+    plain = tmp_path / "work" / "71000"
+    first = script.render_crops(plain, 71000, 3, 0.0)
+    assert first and {row["image"] for row in first} <= {
+        f"crops/71000-0000{n}.png" for n in range(3)
+    }
+    assert len((plain / "render" / "truth.jsonl").read_text().splitlines()) == 6
 
     from test_ocr_engines import SENTENCE, render_line
 
