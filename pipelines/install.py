@@ -8,6 +8,7 @@ result records which install made it. Light: no heavy imports.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from collections.abc import Iterable
 from importlib import metadata
@@ -24,7 +25,13 @@ def library_versions(distributions: Iterable[str]) -> dict[str, str | None]:
 def install_fingerprint() -> str:
     """16 hex digits from every installed distribution and its version: equal installs give
     equal fingerprints, and any package moved changes it."""
-    pins = sorted(f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions())
+    installed: dict[str, str] = {}
+    for distribution in metadata.distributions():
+        # The first of a name is the one imports use; a later one is a shadow, not more install
+        # (run from a checkout, its own `inksight.egg-info` is found beside the installed one).
+        name = re.sub(r"[-_.]+", "-", distribution.metadata["Name"]).lower()
+        installed.setdefault(name, distribution.version)
+    pins = sorted(f"{name}=={pin}" for name, pin in installed.items())
     return hashlib.sha256("\n".join(pins).encode()).hexdigest()[:16]
 
 
