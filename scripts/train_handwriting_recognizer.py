@@ -77,10 +77,12 @@ def render_crops(out: Path, seed: int, count: int, thin: float) -> list[dict]:
 
 
 def _rendered(out: Path) -> int:
-    """How many images a finished rendering in ``out`` holds (0 for none)."""
-    if not (out / "crops.jsonl").exists():
+    """How many images a finished rendering in ``out`` holds (0 for none, or for crops whose
+    rendered images' listing is gone: rendered anew rather than trusted)."""
+    truth = out / "render" / "truth.jsonl"
+    if not (out / "crops.jsonl").exists() or not truth.exists():
         return 0
-    return len((out / "render" / "truth.jsonl").read_text(encoding="utf-8").splitlines())
+    return len(truth.read_text(encoding="utf-8").splitlines())
 
 
 def _write_crops(out: Path, seed: int, count: int, thin: float) -> None:

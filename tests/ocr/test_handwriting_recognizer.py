@@ -89,6 +89,10 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
         f"crops/71000-0000{n}.png" for n in range(3)
     }
     assert len((plain / "render" / "truth.jsonl").read_text().splitlines()) == 6
+    # Crops whose rendering was deleted by hand are rendered anew, not a crash.
+    (plain / "render" / "truth.jsonl").unlink()
+    assert script.render_crops(plain, 71000, 3, 0.0)
+    assert len((plain / "render" / "truth.jsonl").read_text().splitlines()) == 3
 
     from test_ocr_engines import SENTENCE, render_line
 
