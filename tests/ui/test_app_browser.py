@@ -17,6 +17,7 @@ missing browser means the set-up is broken.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import time
@@ -101,8 +102,22 @@ def page(app_url):
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(app_url)
+        # Gradio draws its components after the load event; start once the page is drawn.
+        page.locator("#transcription textarea").wait_for()
         yield page
         browser.close()
+
+
+def _wait_for_transcription(page, words: str) -> None:
+    """Wait until the transcription box holds ``words``.
+
+    A locator assertion, not a DOM query: Gradio may re-render the box while it reads, and a
+    query that finds no box for a moment would fail instead of waiting.
+    """
+    from playwright.sync_api import expect
+
+    box = page.locator("#transcription textarea")
+    expect(box).to_have_value(re.compile(re.escape(words)), timeout=TIMEOUT_MS)
 
 
 def _shot(page, name: str) -> Path:
@@ -119,10 +134,7 @@ def test_upload_a_handwritten_review_and_read_text_and_sentiment(page):
 
     page.locator("#photo input[type=file]").set_input_files(str(example.path))
     transcription = page.locator("#transcription textarea")
-    page.wait_for_function(
-        "() => document.querySelector('#transcription textarea').value.includes('wonderful')",
-        timeout=TIMEOUT_MS,
-    )
+    _wait_for_transcription(page, "wonderful")
     label = page.locator("#image-label")
     label.get_by_text("positive").first.wait_for()
 
@@ -141,10 +153,7 @@ def test_upload_a_handwritten_review_and_read_text_and_sentiment(page):
 def test_clicking_an_example_reads_it(page):
     page.get_by_text("negative, line (clean)").first.click()
 
-    page.wait_for_function(
-        "() => document.querySelector('#transcription textarea').value.includes('boring mess')",
-        timeout=TIMEOUT_MS,
-    )
+    _wait_for_transcription(page, "boring mess")
     page.locator("#image-label").get_by_text("negative").first.wait_for()
 
     assert "Negative" in page.locator("#image-status").inner_text()
@@ -158,10 +167,7 @@ def test_a_review_sent_as_a_document_file_is_read_too(page):
 
     page.locator("#document input[type=file]").set_input_files(str(example.path))
 
-    page.wait_for_function(
-        "() => document.querySelector('#transcription textarea').value.includes('wonderful')",
-        timeout=TIMEOUT_MS,
-    )
+    _wait_for_transcription(page, "wonderful")
     page.locator("#image-label").get_by_text("positive").first.wait_for()
     assert "Positive" in page.locator("#image-status").inner_text()
 
