@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "benchmarks_doc.py"
+from script_loader import load_script
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _doc_module():
-    spec = importlib.util.spec_from_file_location("benchmarks_doc", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks_doc")
 
 
 def test_every_result_becomes_a_section_with_its_command_and_figures(tmp_path):
@@ -54,7 +52,7 @@ def test_a_result_names_the_commit_and_library_versions_that_made_it(tmp_path):
 
     import numpy
 
-    sys.path.insert(0, str(SCRIPT.parents[1] / "benchmarks"))
+    sys.path.insert(0, str(BENCHMARKS))
     try:
         import _common
     finally:

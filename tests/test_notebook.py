@@ -3,7 +3,6 @@ and the committed copy is what its generator writes, with a real run's outputs i
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,18 +11,14 @@ import pytest
 from conftest import NEGATIVE_WORDS, NEUTRAL_WORDS, POSITIVE_WORDS
 from lab_fixtures import write_vectors
 from nbclient import NotebookClient
+from script_loader import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "embedding_lab.ipynb"
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location(
-        "make_nb", ROOT / "scripts" / "make_embedding_lab_notebook.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_embedding_lab_notebook")
 
 
 def test_notebook_matches_its_generator() -> None:

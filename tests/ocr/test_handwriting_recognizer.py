@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
+from script_loader import load_script
 
 from inksight.ocr import OcrError, build_engine
 from inksight.ocr.metrics import cer
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Sentences written for these tests (the training script writes IMDB train reviews).
 SENTENCES = (
@@ -71,11 +69,7 @@ def test_joined_hairline_writing_reads_better_with_the_handwriting_recogniser():
 def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path):
     """Two steps of fine-tuning on a few rendered lines: the model it writes still reads a line,
     so the cut columns, the export and the characters in its metadata fit together."""
-    spec = importlib.util.spec_from_file_location(
-        "train_handwriting_recognizer", ROOT / "scripts" / "train_handwriting_recognizer.py"
-    )
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("train_handwriting_recognizer")
     out = tmp_path / "rec.onnx"
     report = script.main(
         ["--work", str(tmp_path / "work"), "--out", str(out), "--scale", "0.002",

@@ -3,21 +3,12 @@ views from one fitted on the right ones (synthetic margins, no model needed)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[2]
+from script_loader import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "temperature_views", ROOT / "scripts" / "temperature_views.py"
-    )
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
+    return load_script("temperature_views")
 
 
 def _view(rng, reviews: int, overconfidence: float) -> tuple[np.ndarray, np.ndarray]:
