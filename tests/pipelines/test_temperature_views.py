@@ -7,10 +7,6 @@ import numpy as np
 from script_loader import load_script
 
 
-def _script():
-    return load_script("temperature_views")
-
-
 def _view(rng, reviews: int, overconfidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Labels drawn from sigmoid(m); the model states m * overconfidence."""
     honest = rng.normal(0.0, 2.0, reviews)
@@ -23,8 +19,9 @@ def test_fitting_on_the_short_views_calibrates_them_and_not_the_whole_reviews():
     margins = {"whole": _view(rng, 4000, 1.0), "first": _view(rng, 4000, 3.0)}
     margins["random"] = margins["first"]
 
-    on_whole = _script().cross_fitted_ece(margins, ("whole",))
-    on_short = _script().cross_fitted_ece(margins, ("first", "random"))
+    script = load_script("temperature_views")
+    on_whole = script.cross_fitted_ece(margins, ("whole",))
+    on_short = script.cross_fitted_ece(margins, ("first", "random"))
 
     assert on_whole["whole"] < 0.03 and on_short["first"] < 0.03
     assert on_whole["first"] > 2 * on_short["first"]
