@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inksight.nlp.data import encode_sequences
 from inksight.nlp.errors import NlpError
 from inksight.nlp.hub import model_card, push_folder, resolve_model_folder
 from inksight.nlp.model import EmbeddingClassifier, ModelConfig
@@ -181,6 +182,10 @@ class SentimentClassifier:
                 "so no label can be given."
             )
         return None
+
+    def encode(self, token_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Token lists as the id sequences this model reads (its vocabulary, length cap, bigrams)."""
+        return encode_sequences(token_lists, self.vocab, max_len=self.max_len, bigrams=self.bigrams)
 
     def _features(self, tokens: list[str]) -> list[str]:
         tokens = tokens[: self.max_len]

@@ -22,7 +22,6 @@ FIT_SETS = (("whole", "first", "random"), ("first", "random"), ("whole",), ("ran
 def view_margins(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each validation view's (margin before any temperature, label), rows in review order."""
     from inksight.nlp.classifier import load_classifier
-    from inksight.nlp.data import encode_sequences
     from inksight.pipelines.train.calibration import logit_margins
     from inksight.pipelines.train.data import first_sentences, load_splits, random_sentences
 
@@ -31,10 +30,7 @@ def view_margins(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     views = {"whole": val, "first": first_sentences(val), "random": random_sentences(val)}
     found = {}
     for name, frame in views.items():
-        tokens = classifier.preprocessor.tokenize_many(frame["text"].tolist())
-        sequences = encode_sequences(
-            tokens, classifier.vocab, max_len=classifier.max_len, bigrams=classifier.bigrams
-        )
+        sequences = classifier.encode(classifier.preprocessor.tokenize_many(frame["text"].tolist()))
         found[name] = (logit_margins(classifier.model, sequences), frame["label"].to_numpy())
     return found
 

@@ -446,10 +446,7 @@ def evaluate_model(
     """Score a saved model on a split of the data it names (default: the IMDB test split)."""
     classifier = load_classifier(model_dir)
     frame = load_splits(data)[split]
-    tokens = tokenized_reviews(frame, classifier.preprocessor.config)
-    sequences = encode_sequences(
-        tokens, classifier.vocab, max_len=classifier.max_len, bigrams=classifier.bigrams
-    )
+    sequences = classifier.encode(tokenized_reviews(frame, classifier.preprocessor.config))
     return _scores(frame["label"].to_numpy(), _predict(classifier.model, sequences))
 
 
@@ -458,8 +455,5 @@ def evaluate_texts(
 ) -> dict:
     """Accuracy, F1 and calibration of a classifier on raw texts (a text with no known word
     still gets the model's answer, as in any honest score)."""
-    tokens = classifier.preprocessor.tokenize_many(list(texts))
-    sequences = encode_sequences(
-        tokens, classifier.vocab, max_len=classifier.max_len, bigrams=classifier.bigrams
-    )
+    sequences = classifier.encode(classifier.preprocessor.tokenize_many(list(texts)))
     return _scores(np.asarray(labels), _predict(classifier.model, sequences))
