@@ -408,6 +408,7 @@ def main(argv: list[str] | None = None) -> dict:
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
         held_out_family=args.hold_out_family, mix=args.mix,
+        threads=torch.get_num_threads(),  # the sums, so the weights, change with it
     )  # fmt: skip
     print(json.dumps(report))
     return report
