@@ -19,27 +19,20 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
 import onnxruntime as ort
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_handwriting_recognizer import (  # noqa: E402
+    crops_cer,
     rendered_rows,
     split_family,
     stock_recognizer_file,
 )
 
-from inksight.ocr.engines.rapidocr import (  # noqa: E402
-    LATIN,
-    REC_HEIGHT,
-    ctc_emitted,
-    recognizer_batch,
-    to_height,
-)
+from inksight.ocr.engines.rapidocr import LATIN  # noqa: E402
 from inksight.ocr.fonts import FONT_FAMILIES  # noqa: E402
-from inksight.ocr.metrics import cer  # noqa: E402
 
 
 def characters_of(session: ort.InferenceSession, dictionary: Path | None) -> list[str]:
@@ -56,21 +49,13 @@ def greedy_cer(model: Path, dictionary: Path | None, rows: list[dict]) -> float:
     """Mean CER of ``model`` on ``rows``, decoding only ``LATIN`` columns as the reader does."""
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     characters = characters_of(session, dictionary)
-    kept = np.array([i for i, c in enumerate(characters) if i == 0 or c in set(LATIN)])
-    errors = []
-    for start in range(0, len(rows), 16):
-        chunk = rows[start : start + 16]
-        crops = [
-            to_height(cv2.cvtColor(cv2.imread(row["path"]), cv2.COLOR_BGR2RGB), REC_HEIGHT)
-            for row in chunk
-        ]
-        inputs = {session.get_inputs()[0].name: recognizer_batch(crops)}
-        probabilities = session.run(None, inputs)[0][..., kept]
-        for row, frames in zip(chunk, probabilities, strict=True):
-            best = frames.argmax(-1)
-            text = "".join(characters[kept[i]] for i in best[ctc_emitted(best)]).strip()
-            errors.append(cer(row["text"], text, ignore_case=False))
-    return float(np.mean(errors))
+    kept = [i for i, c in enumerate(characters) if i == 0 or c in set(LATIN)]
+    name = session.get_inputs()[0].name
+
+    def read(batch: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(None, {name: batch.numpy()})[0][..., kept])
+
+    return crops_cer(read, rows, [characters[i] for i in kept])
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -35,6 +35,7 @@ import random
 import sys
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -266,12 +267,20 @@ def greedy(logits: torch.Tensor, charset: list[str]) -> list[str]:
 
 def validation_cer(net: torch.nn.Module, rows: list[dict], charset: list[str]) -> float:
     net.eval()
-    errors = []
     with torch.no_grad():
-        for start in range(0, len(rows), 16):
-            chunk = rows[start : start + 16]
-            for row, text in zip(chunk, greedy(net(batch_of(chunk, None)), charset), strict=True):
-                errors.append(cer(row["text"], text, ignore_case=False))
+        return crops_cer(net, rows, charset)
+
+
+def crops_cer(
+    read: Callable[[torch.Tensor], torch.Tensor], rows: list[dict], charset: list[str]
+) -> float:
+    """Mean greedy case-sensitive CER of ``read`` (a batch of crops -> per-frame scores over
+    ``charset``) on ``rows``, 16 crops at a time."""
+    errors = []
+    for start in range(0, len(rows), 16):
+        chunk = rows[start : start + 16]
+        for row, text in zip(chunk, greedy(read(batch_of(chunk, None)), charset), strict=True):
+            errors.append(cer(row["text"], text, ignore_case=False))
     return float(np.mean(errors))
 
 
