@@ -32,6 +32,11 @@ class ModelConfig:
         default=0.01,
         metadata={"help": "Std of the Embedding init; PyTorch's N(0,1) default trains badly here."},
     )
+    floor: bool = field(
+        default=False,
+        metadata={"help": "Max pooling also takes in one learned vector that every text holds, "
+                  "so a dimension no token raises reads the same in a sentence as in a review."},
+    )  # fmt: skip
     num_classes: int = 2
     temperature: float = field(
         default=1.0,
@@ -44,6 +49,8 @@ class ModelConfig:
             raise NlpError("vocab_size must be >= 3 and embed_dim >= 1.")
         if self.pooling not in ("max", "mean", "max+mean"):
             raise NlpError(f"pooling must be max, mean or max+mean, not {self.pooling!r}.")
+        if self.floor and self.pooling == "mean":
+            raise NlpError("floor needs max pooling (max or max+mean).")
         if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.embed_dropout < 1.0):
             raise NlpError("dropout and embed_dropout must be in [0, 1).")
         if not self.temperature > 0:
@@ -67,15 +74,23 @@ class EmbeddingClassifier(nn.Module):
         self.embed_dropout = nn.Dropout(config.embed_dropout)
         width = config.embed_dim * (2 if config.pooling == "max+mean" else 1)
         self.classifier = nn.Linear(width, config.num_classes)
+        # Started like a token's row: it is a token every text contains.
+        self.floor = (
+            nn.Parameter(torch.randn(config.embed_dim) * config.init_std) if config.floor else None
+        )
 
     def pool(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Pooled review vectors [B, width] and, for max pooling, the winning position per dim."""
+        """Pooled review vectors [B, width] and, for max pooling, the winning position per dim
+        (-1 where the floor won)."""
         mask = ids.ne(0).unsqueeze(-1)  # [B, T, 1]
         vectors = self.embed_dropout(self.embedding(ids))  # [B, T, D]; identity in eval mode
         parts, winners = [], None
         if self.config.pooling in ("max", "max+mean"):
             masked = vectors.masked_fill(~mask, float("-inf"))
             pooled, winners = masked.max(dim=1)
+            if self.floor is not None:
+                winners = torch.where(self.floor > pooled, -1, winners)
+                pooled = torch.maximum(pooled, self.floor)
             # A review with no known token at all pools to zeros instead of -inf.
             parts.append(torch.where(torch.isinf(pooled), torch.zeros_like(pooled), pooled))
         if self.config.pooling in ("mean", "max+mean"):
@@ -103,8 +118,9 @@ class EmbeddingClassifier(nn.Module):
         contrib = torch.zeros(ids.shape, dtype=vectors.dtype)
         pooled, winners = self.pool(ids)
         if winners is not None:
-            per_dim = pooled[:, :dim] * lean[:dim]  # [B, D]
-            contrib.scatter_add_(1, winners, per_dim)
+            # A dimension the floor won is the same for every text: no token's doing, like the bias.
+            per_dim = pooled[:, :dim] * lean[:dim] * winners.ge(0)  # [B, D]
+            contrib.scatter_add_(1, winners.clamp(min=0), per_dim)
         if self.config.pooling in ("mean", "max+mean"):
             offset = dim if self.config.pooling == "max+mean" else 0
             counts = mask.sum(dim=1, keepdim=True).clamp(min=1)

@@ -62,6 +62,11 @@ class TrainConfig:
     pooling: Literal["max", "mean", "max+mean"] = field(
         default="max", metadata={"help": "Pooling of token vectors into one review vector."}
     )
+    floor: bool = field(
+        default=False,
+        metadata={"help": "Max pooling also takes in one learned vector every text holds, so a "
+                  "dimension no token raises reads the same in a sentence as in a review."},
+    )  # fmt: skip
     dropout: float = field(default=0.5, metadata={"help": "Dropout before the Linear layer."})
     init_std: float = field(default=0.01, metadata={"help": "Std of the random Embedding init."})
     embed_dropout: float = field(

@@ -340,6 +340,7 @@ def _build_module(
             vocab_size=len(vocab),
             embed_dim=start.dim if start else config.embed_dim * config.members,
             pooling=config.pooling,
+            floor=config.floor,
             dropout=config.dropout,
             embed_dropout=config.embed_dropout,
             init_std=config.init_std,
