@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -91,7 +91,8 @@ class ReviewWindows(Dataset):
     ``len(reviews)`` is a fresh random window, so every epoch sees different crops. Token
     dropout removes each unigram/bigram feature with probability ``token_dropout`` (at least one
     stays), so no single word can carry a review. With ``targets`` (P(positive) per review, e.g.
-    mixed with a teacher's), each item also carries its review's target for a soft loss.
+    mixed with a teacher's), each item also carries its review's target for a soft loss; with
+    ``window_targets`` (review index, window ids -> P(positive)), each window carries its own.
     """
 
     def __init__(
@@ -104,12 +105,16 @@ class ReviewWindows(Dataset):
         token_dropout: float = 0.0,
         seed: int = 13,
         targets: Sequence[float] | None = None,
+        window_targets: Callable[[int, np.ndarray], float] | None = None,
     ) -> None:
         if len(parts) != len(labels) or (targets is not None and len(targets) != len(labels)):
             raise ValueError("parts, labels and targets differ in length.")
         self.parts = parts
         self.labels = np.asarray(labels, dtype=np.int64)
+        if targets is None and window_targets is not None:
+            targets = self.labels  # whole reviews keep their labels as targets
         self.targets = None if targets is None else np.asarray(targets, dtype=np.float32)
+        self.window_targets = window_targets
         self.crops = crops_per_review
         self.window = window
         self.token_dropout = token_dropout
@@ -126,7 +131,8 @@ class ReviewWindows(Dataset):
     def __getitem__(self, index: int) -> tuple[np.ndarray, int] | tuple[np.ndarray, int, float]:
         review = index % len(self.parts)
         unigrams, pairs = self.parts[review]
-        if index >= len(self.parts) and len(unigrams) > self.window[0]:
+        windowed = index >= len(self.parts) and len(unigrams) > self.window[0]
+        if windowed:
             low, high = self.window
             # Log-uniform length: as many sentence-sized windows as paragraph-sized ones.
             size = int(np.exp(self.rng.uniform(np.log(low), np.log(high + 1))))
@@ -140,7 +146,10 @@ class ReviewWindows(Dataset):
             keep[self.rng.integers(len(ids))] = True
             ids = ids[keep]
         if self.targets is not None:
-            return ids, int(self.labels[review]), float(self.targets[review])
+            target = float(self.targets[review])
+            if windowed and self.window_targets is not None:
+                target = self.window_targets(review, np.concatenate([unigrams, pairs]))
+            return ids, int(self.labels[review]), target
         return ids, int(self.labels[review])
 
 

@@ -89,11 +89,13 @@ class TrainConfig:
             "help": "Renormalise Embedding rows longer than this in training (default: off)."
         },
     )
-    teacher: Literal["none", "tfidf"] = field(
+    teacher: Literal["none", "tfidf", "windows"] = field(
         default="none",
         metadata={"help": "Also learn from a teacher's probabilities (distillation): tfidf, a "
                   "TF-IDF + logistic regression fitted out of fold on the training reviews "
-                  "(needs scikit-learn; used in training only, the model saved is unchanged)."},
+                  "(needs scikit-learn; used in training only, the model saved is unchanged); "
+                  "windows, the same on the model's own tokens, giving each training window "
+                  "(--crops-per-review) a target of its own instead of its review's label."},
     )  # fmt: skip
     teacher_weight: float = field(
         default=0.5,
@@ -204,8 +206,12 @@ class TrainConfig:
         for name in ("dropout", "embed_dropout", "token_dropout", "label_smoothing"):
             if not 0 <= getattr(self, name) < 1:
                 raise PipelineError(f"--{name.replace('_', '-')} must be in [0, 1).")
-        if self.teacher not in ("none", "tfidf") or not 0 <= self.teacher_weight <= 1:
-            raise PipelineError("--teacher must be none or tfidf, --teacher-weight in [0, 1].")
+        if self.teacher not in ("none", "tfidf", "windows") or not 0 <= self.teacher_weight <= 1:
+            raise PipelineError(
+                "--teacher must be none, tfidf or windows, --teacher-weight in [0, 1]."
+            )
+        if self.teacher == "windows" and self.crops_per_review < 1:
+            raise PipelineError("--teacher windows needs --crops-per-review 1 or more.")
         if self.crops_per_review < 0 or not 1 <= self.crop_min <= self.crop_max:
             raise PipelineError(
                 "--crops-per-review must be >= 0 and 1 <= --crop-min <= --crop-max."

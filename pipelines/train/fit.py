@@ -7,7 +7,7 @@ import logging
 import time
 import warnings
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -382,6 +382,7 @@ def _fit(
         token_dropout=config.token_dropout,
         seed=config.seed,
         targets=_targets(config, labels),
+        window_targets=_window_targets(config, parts, labels["train"], module),
     )
     datamodule = SentimentDataModule(
         {"train": train, "val": (sequences["val"], labels["val"])},
@@ -420,6 +421,30 @@ def _targets(config: TrainConfig, labels: dict[str, np.ndarray]) -> np.ndarray |
         return None
     weight = config.teacher_weight
     return weight * labels["teacher"] + (1 - weight) * labels["train"].astype(np.float32)
+
+
+def _window_targets(
+    config: TrainConfig,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    labels: np.ndarray,
+    module: SentimentModule,
+) -> Callable[[int, np.ndarray], float] | None:
+    """With ``--teacher windows``: each training window's target, the out-of-fold teacher's
+    P(positive) of the window mixed with its review's label by ``--teacher-weight``."""
+    if config.teacher != "windows":
+        return None
+    from inksight.pipelines.extras import require
+    from inksight.pipelines.train.teacher import WindowTeacher
+
+    require("lab", "--teacher windows")
+    reviews = [np.concatenate([unigrams, pairs]) for unigrams, pairs in parts]
+    teacher = WindowTeacher.fit(reviews, labels, module.model.config.vocab_size, seed=config.seed)
+    weight = config.teacher_weight
+
+    def target(review: int, ids: np.ndarray) -> float:
+        return weight * teacher.probability(review, ids) + (1 - weight) * float(labels[review])
+
+    return target
 
 
 def _loss(model: torch.nn.Module, sequences: list[np.ndarray], labels: np.ndarray) -> float:

@@ -80,6 +80,73 @@ def test_the_teacher_never_scores_a_review_it_was_fitted_on(monkeypatch) -> None
     assert ((p_positive > 0.5) == np.array(labels, bool)).all()  # and by a teacher that learned
 
 
+def test_a_window_is_scored_by_what_it_says_and_by_a_teacher_that_never_saw_its_review() -> None:
+    from inksight.pipelines.train.teacher import WindowTeacher
+
+    # ids 2-9 lean positive, 10-17 negative, 20-99 are neutral filler every review shares
+    rng = np.random.default_rng(0)
+    labels = np.array([i % 2 for i in range(200)])
+    reviews = [
+        np.concatenate([rng.integers(20, 100, 30), rng.integers(2, 10, 4) + 8 * (1 - label)])
+        for label in labels
+    ]
+    teacher = WindowTeacher.fit(reviews, labels, vocab_size=100, folds=2, seed=0)
+
+    positive = 1  # a positive review; its window of filler alone says nothing either way
+    assert teacher.probability(positive, np.array([2, 3, 30])) > 0.8
+    assert teacher.probability(positive, np.array([10, 11, 30])) < 0.2
+    assert abs(teacher.probability(positive, reviews[positive][:5]) - 0.5) < 0.25
+    # out of fold: two reviews of different folds are scored by different teachers
+    assert len(set(teacher.fold.tolist())) == 2
+    first, other = 0, int(np.flatnonzero(teacher.fold != teacher.fold[0])[0])
+    window = np.array([2, 30, 40])
+    assert teacher.probability(first, window) != teacher.probability(other, window)
+
+
+def test_windows_carry_their_own_targets_and_whole_reviews_their_labels() -> None:
+    from inksight.nlp.data import ReviewWindows
+
+    parts = [(np.arange(2, 40), np.arange(100, 137)) for _ in range(4)]
+    windows = ReviewWindows(
+        parts, [1, 0, 1, 0], crops_per_review=1, window=(3, 6),
+        window_targets=lambda review, ids: 0.25 + 0.1 * review,
+    )  # fmt: skip
+
+    whole = [windows[i][2] for i in range(4)]
+    crops = [windows[4 + i] for i in range(4)]
+    assert whole == [1.0, 0.0, 1.0, 0.0]
+    assert [round(item[2], 2) for item in crops] == [0.25, 0.35, 0.45, 0.55]
+    assert all(len(item[0]) < 76 for item in crops)
+
+
+def test_training_with_the_window_teacher_learns_and_saves_a_plain_model(
+    tmp_path: Path, tiny_reviews_csv: Path
+) -> None:
+    from inksight.nlp.classifier import load_classifier
+
+    metrics = train_main(
+        TrainConfig(
+            out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6,
+            batch_size=16, lr=0.02, min_freq=1, progress=False, crops_per_review=2, crop_min=2,
+            crop_max=4, teacher="windows",
+        )
+    )  # fmt: skip
+
+    assert metrics["val"]["accuracy"] >= 0.9
+    clf = load_classifier(tmp_path / "m")
+    assert clf.classify("superb").label == "positive"
+    assert clf.classify("dreadful").label == "negative"
+
+
+def test_the_window_teacher_needs_windows() -> None:
+    import pytest
+
+    from inksight.pipelines.errors import PipelineError
+
+    with pytest.raises(PipelineError, match="--teacher windows needs --crops-per-review"):
+        TrainConfig(teacher="windows")
+
+
 def test_keep_stopwords_trains_on_every_word_and_predicts_the_same_way(
     tmp_path: Path, tiny_reviews_csv: Path
 ) -> None:
