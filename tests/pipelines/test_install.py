@@ -36,3 +36,29 @@ def test_a_package_added_changes_the_fingerprint(
     monkeypatch.syspath_prepend(str(tmp_path))
 
     assert install_fingerprint() != before
+
+
+def test_every_library_the_project_asks_for_is_pinned_for_make_install() -> None:
+    """A dependency added to pyproject.toml without `make lock` would install at whatever
+    version the day offers, and the figures in docs/ would move with it."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    asked = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
+    pinned = {}
+    for line in (root / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            requirement = Requirement(line)
+            pinned[requirement.name.lower().replace("_", "-")] = requirement.specifier
+
+    for text in asked:
+        requirement = Requirement(text)
+        if requirement.name == "inksight":  # an extra that names the others
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pinned, f"{name} is not in constraints.txt: run `make lock`"
+        (version,) = [spec.version for spec in pinned[name]]
+        assert requirement.specifier.contains(version.split("+")[0], prereleases=True), name
