@@ -84,10 +84,11 @@ VARIANTS: list[tuple[str, dict]] = [
 
 
 def render_dev_set(
-    folder: Path, lines: int, pages: int, seed: int = SEED, thin: float = 0.0
+    folder: Path, lines: int, pages: int, seed: int = SEED, thin: float = 0.0, pointed: float = 0.0
 ) -> list[dict]:
     """The development set: hard style, tuning fonts only, sentences the benchmark never uses;
-    with ``thin``, their strokes worn down to hairlines (see ``inksight.ocr.synth._thin_strokes``)."""
+    with ``thin``, their strokes worn down to hairlines (see ``inksight.ocr.synth._thin_strokes``),
+    with ``pointed``, drawn with a pointed pen's contrast (``_pointed_strokes``)."""
     fonts = resolve_fonts(["hard-tuning"])
     if not fonts:
         raise AssetError("no hard tuning fonts found; run scripts/install_fonts.sh.")
@@ -100,7 +101,7 @@ def render_dev_set(
         count = lines if kind == "line" else pages
         for record in write_dataset(
             folder / subset, texts, fonts, count, kinds=(kind,), styles=(style,),
-            seed=seed + number, tier="hard", thin=thin,
+            seed=seed + number, tier="hard", thin=thin, pointed=pointed,
         ):  # fmt: skip
             record["image"] = f"{subset}/{record['image']}"
             records.append(record)
@@ -147,16 +148,28 @@ def main(argv: list[str] | None = None) -> dict:
         "--thin", type=float, default=0.0,
         help="wear this share of every stroke away (0.4: hairline hands like the held-out ones)",
     )  # fmt: skip
+    parser.add_argument(
+        "--pointed", type=float, default=0.0,
+        help="draw every stroke with a pointed pen's contrast, this share of the width of the "
+        "strokes that run across worn away (0.6: like the pointed-pen scripts held out)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recognizer", nargs="+", default=(), type=Path, metavar="ONNX",
+        help="also read with these recogniser files (build_ocr_engine's recognizer=PATH)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    name = f"{args.seed}-thin{args.thin:g}" if args.thin else str(args.seed)
+    name = str(args.seed)
+    name += f"-thin{args.thin:g}" if args.thin else ""
+    name += f"-pointed{args.pointed:g}" if args.pointed else ""
     folder = RESULTS / "ocr_reader_tuning_data" / name
-    records = render_dev_set(folder, args.lines, args.pages, args.seed, args.thin)
+    records = render_dev_set(folder, args.lines, args.pages, args.seed, args.thin, args.pointed)
     print(f"development set: {len(records)} images in {len(HARD_TUNING_FONTS)} tuning fonts")
     rows = []
     chosen = [
         (name, options) for name, options in VARIANTS
         if name == "shipped" or not args.only or any(word in name for word in args.only)
     ]  # fmt: skip
+    chosen += [(f"recogniser {path}", {"recognizer": str(path)}) for path in args.recognizer]
     for name, options in chosen:
         rows.append({"variant": name, "options": options, **read_variant(options, folder, records)})
         print(f"  {name:48s} mean CER {rows[-1]['mean_subset_cer']:.4f}  {rows[-1]['by_subset']}")
@@ -167,6 +180,7 @@ def main(argv: list[str] | None = None) -> dict:
         "fonts": list(HARD_TUNING_FONTS),
         "seed": args.seed,
         "thin": args.thin,
+        "pointed": args.pointed,
         "images": len(records),
         "shipped_detector": DEFAULT_DETECTOR,
         "variants": rows,

@@ -19,7 +19,8 @@ and writing small in the image (x-height 12-28 px). A hard ``photo`` puts the sh
 table as a fraction of the frame, turned up to 15 degrees with keystone, then adds a shadow,
 defocus or motion blur, sensor noise and JPEG quality 60-85. Each hard sample records the effects
 it got (``effects`` in the truth) so errors can be broken down by them. For development sets of
-hairline hands, ``thin`` wears the hard tier's strokes down (``strokes thinned`` in the effects).
+hairline hands, ``thin`` wears the hard tier's strokes down (``strokes thinned`` in the effects);
+``pointed`` draws them as a pointed pen does: swelling downstrokes, hairline upstrokes and joins.
 ``write_dataset`` renders many images from a list of review texts and writes ``truth.jsonl``.
 """
 
@@ -836,6 +837,34 @@ def _thin_strokes(mask: np.ndarray, share: float) -> np.ndarray:
     return np.clip(depth - share * half_width, 0, 1).astype(np.float32)
 
 
+def _pointed_strokes(mask: np.ndarray, share: float) -> np.ndarray:
+    """The ink mask as a pointed pen draws it: strokes running up and down swell sideways by
+    about 0.8 of their half width, and the more a stroke runs across (joins, upstrokes, the
+    tops of arches) the more of ``share`` of its width is worn away, down to a one-pixel hairline
+    that is never lost. Pressure on the downstroke, none on the way up: the look of copperplate
+    and of the pointed-pen script fonts, drawn from hands that lack it.
+    """
+    solid = (mask > 0.5).astype(np.uint8)
+    depth = cv2.distanceTransform(solid, cv2.DIST_L2, 3)
+    ridge = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
+    if not ridge.any():
+        return mask
+    half_width = float(np.median(depth[ridge]))
+    swell = max(1, round(half_width * 0.8))
+    wide = cv2.dilate(solid, np.ones((1, 2 * swell + 1), np.uint8))
+    depth = cv2.distanceTransform(wide, cv2.DIST_L2, 3)
+    # Which way each stroke runs, from the structure tensor of the blurred ink.
+    blurred = cv2.GaussianBlur(wide.astype(np.float32), (0, 0), max(half_width, 1.0))
+    gx = cv2.Sobel(blurred, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(blurred, cv2.CV_32F, 0, 1)
+    across = cv2.GaussianBlur(gx * gx, (0, 0), half_width + 1)
+    along = cv2.GaussianBlur(gy * gy, (0, 0), half_width + 1)
+    upright = across / (across + along + 1e-9)  # 1: the stroke runs up and down
+    worn = np.clip(depth - share * (half_width + swell) * (1 - upright) ** 0.7, 0, 1)
+    hairline = cv2.GaussianBlur(ridge.astype(np.float32), (0, 0), 0.6) * 1.6
+    return np.clip(np.maximum(worn, hairline), 0, 1).astype(np.float32)
+
+
 def _render_hard(
     text: str,
     font_name: str,
@@ -844,9 +873,11 @@ def _render_hard(
     style: Style,
     seed: int,
     thin: float = 0.0,
+    pointed: float = 0.0,
 ) -> _Rendered:
     """One hard sample: choose the x-height first, then size the hand so it lands there.
-    ``thin`` wears that share of the stroke width away (development sets only)."""
+    ``thin`` wears that share of the stroke width away, ``pointed`` draws the strokes with a
+    pointed pen's contrast (development and training sets only)."""
     rng = np.random.default_rng(seed)
     ink = str(rng.choice(INKS, p=[0.5, 0.25, 0.25]))
     paper = str(rng.choice(HARD_PAPERS))
@@ -868,6 +899,8 @@ def _render_hard(
     ink_mask, boxes = _place_strips(strips, layout)
     if thin:
         ink_mask = _thin_strokes(ink_mask, thin)
+    if pointed:
+        ink_mask = _pointed_strokes(ink_mask, pointed)
     texts = [" ".join(text.split()[i] for i in line) for _strip, line in strips]
     sheet = _hard_ink(_hard_paper(layout, rng, paper), ink_mask, rng, ink)
     scale = x_height / (ratio * size)
@@ -883,6 +916,8 @@ def _render_hard(
     effects = [f"ink={ink}", f"paper={paper}", _x_height_bucket(x_height), *effects]
     if thin:
         effects.append(f"strokes thinned {thin:g}")
+    if pointed:
+        effects.append(f"pointed pen {pointed:g}")
     image = read_image(jpeg) if jpeg is not None else Image.fromarray(pixels.astype(np.uint8))
     corners = None
     if kind == "page" and style == "photo":  # a photographed page lies whole in its frame
@@ -967,6 +1002,7 @@ def render_text(
     seed: int = 0,
     tier: Tier = "standard",
     thin: float = 0.0,
+    pointed: float = 0.0,
 ) -> SynthSample:
     """Write ``text`` by hand in one font: on one line (``kind="line"``) or word-wrapped on a page.
 
@@ -979,17 +1015,21 @@ def render_text(
         seed: the same seed gives the same image.
         tier: ``"standard"`` or ``"hard"`` (see the module docstring).
         thin: hard tier only: wear this share of every stroke's width away (see ``_thin_strokes``).
+        pointed: hard tier only: a pointed pen's contrast, this share of the width of strokes
+            that run across worn away (see ``_pointed_strokes``).
     """
-    return _renderer(tier, thin)(
+    return _renderer(tier, thin, pointed)(
         clean_review_text(text), font_name, font_path, kind, style, seed
     ).sample
 
 
-def _renderer(tier: str, thin: float) -> Callable[..., _Rendered]:
-    """The function that draws one sample of ``tier``, with its strokes thinned when asked."""
-    if thin and tier != "hard":
-        raise OcrError("Thinned strokes are drawn in the hard tier only.")
-    return functools.partial(_render_hard, thin=thin) if tier == "hard" else _render
+def _renderer(tier: str, thin: float, pointed: float = 0.0) -> Callable[..., _Rendered]:
+    """The function that draws one sample of ``tier``, its strokes thinned or pointed when asked."""
+    if (thin or pointed) and tier != "hard":
+        raise OcrError("Thinned and pointed strokes are drawn in the hard tier only.")
+    if tier != "hard":
+        return _render
+    return functools.partial(_render_hard, thin=thin, pointed=pointed)
 
 
 def _check_dataset_request(fonts: dict, texts: Sequence[str], n: int, tier: str) -> None:
@@ -1014,6 +1054,7 @@ def write_dataset(
     seed: int = 0,
     tier: Tier = "standard",
     thin: float = 0.0,
+    pointed: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Render ``n`` images of review text into ``out_dir/images`` and write ``out_dir/truth.jsonl``.
@@ -1031,13 +1072,14 @@ def write_dataset(
         seed: seed of the whole set.
         tier: ``"standard"`` or ``"hard"`` (see the module docstring).
         thin: hard tier only: wear this share of every stroke's width away (``_thin_strokes``).
+        pointed: hard tier only: a pointed pen's contrast (``_pointed_strokes``).
         progress: called with (done, n) after each image.
 
     Returns:
         The truth records, as written to ``truth.jsonl``.
     """
     _check_dataset_request(fonts, texts, n, tier)
-    render = _renderer(tier, thin)
+    render = _renderer(tier, thin, pointed)
     out_dir = Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
     names = sorted(fonts)

@@ -62,28 +62,37 @@ from inksight.ocr.synth import write_dataset  # noqa: E402
 from inksight.pipelines.errors import AssetError  # noqa: E402
 from inksight.pipelines.ocr_jobs import build_ocr_engine, resolve_fonts, review_texts  # noqa: E402
 
-# (seed, images, thin) of each rendered set: plain strokes, and strokes worn to hairlines.
-SETS = ((71000, 3000, 0.0), (72000, 2400, 0.4))
+# (seed, images, thin, pointed) of each rendered set: plain strokes, and strokes worn to hairlines.
+SETS = ((71000, 3000, 0.0, 0.0), (72000, 2400, 0.4, 0.0))
+# With --pointed N: N more, drawn with a pointed pen's contrast (``_pointed_strokes``).
+POINTED_SET = (73000, 0.0, 0.6)
 
 
-def render_crops(out: Path, seed: int, count: int, thin: float) -> list[dict]:
+def render_crops(out: Path, seed: int, count: int, thin: float, pointed: float = 0.0) -> list[dict]:
     """Render ``count`` line images and keep the crop the reader hands its recogniser; a folder
     that already has at least ``count`` (``crops.jsonl``) is read instead: each image is seeded
     by its number, so the first ``count`` of a larger set are the same images."""
     listing = out / "crops.jsonl"
     if _rendered(out) < count:
-        _write_crops(out, seed, count, thin)
+        _write_crops(out, seed, count, thin, pointed)
     rows = [json.loads(line) for line in listing.read_text(encoding="utf-8").splitlines()]
     return [
         {**row, "path": str(out / row["image"])} for row in rows if _render_order(row)[0] < count
     ]
 
 
-def rendered_rows(work: Path, scale: float = 1.0) -> list[dict]:
-    """The crops of every set in ``SETS`` at ``scale``, rendered into ``work`` if not there yet."""
+def rendered_rows(work: Path, scale: float = 1.0, pointed: int = 0) -> list[dict]:
+    """The crops of every set in ``SETS`` at ``scale`` and ``pointed`` pointed-pen images, rendered
+    into ``work`` if not there yet."""
+    sets = [
+        (seed, max(2, int(count * scale)), thin, contrast) for seed, count, thin, contrast in SETS
+    ]
+    if pointed:
+        seed, thin, contrast = POINTED_SET
+        sets.append((seed, pointed, thin, contrast))
     rows = []
-    for seed, count, thin in SETS:
-        rows += render_crops(work / str(seed), seed, max(2, int(count * scale)), thin)
+    for seed, count, thin, contrast in sets:
+        rows += render_crops(work / str(seed), seed, count, thin, contrast)
     return rows
 
 
@@ -104,7 +113,7 @@ def _rendered(out: Path) -> int:
     return len(truth.read_text(encoding="utf-8").splitlines())
 
 
-def _write_crops(out: Path, seed: int, count: int, thin: float) -> None:
+def _write_crops(out: Path, seed: int, count: int, thin: float, pointed: float) -> None:
     fonts = resolve_fonts(["hard-tuning"])
     if not fonts:
         raise AssetError("no hard tuning fonts found; run scripts/install_fonts.sh.")
@@ -112,7 +121,7 @@ def _write_crops(out: Path, seed: int, count: int, thin: float) -> None:
     assert not leaked, f"held-out fonts in the training set: {leaked}"
     records = write_dataset(
         out / "render", review_texts()[1::2], fonts, count, kinds=("line",),
-        styles=("clean", "photo"), seed=seed, tier="hard", thin=thin,
+        styles=("clean", "photo"), seed=seed, tier="hard", thin=thin, pointed=pointed,
     )  # fmt: skip
     engine = build_ocr_engine("rapidocr", recognizer="stock")
     handed: list[list[np.ndarray]] = []
@@ -384,6 +393,11 @@ def main(argv: list[str] | None = None) -> dict:
         "worse to an unseen family (docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
+        "--pointed", type=int, default=0, metavar="N",
+        help="also train on N line images drawn with a pointed pen's contrast (swelling "
+        "downstrokes, hairline joins: the look of the pointed-pen scripts; 0: the shipped recipe)",
+    )  # fmt: skip
+    parser.add_argument(
         "--hold-out-family", choices=sorted(FONT_FAMILIES), default=None,
         help="train without this family's fonts and report on them: how the recipe carries "
         "to hands it never saw (for choosing the recipe; the shipped model uses every font)",
@@ -391,7 +405,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     random.seed(0)
     torch.manual_seed(0)
-    rows = rendered_rows(args.work, args.scale)
+    rows = rendered_rows(args.work, args.scale, args.pointed)
     random.shuffle(rows)
     if args.hold_out_family:
         val, train = split_family(rows, args.hold_out_family, args.val)
@@ -416,7 +430,7 @@ def main(argv: list[str] | None = None) -> dict:
     export(net, charset, args.out)
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
-        held_out_family=args.hold_out_family, mix=args.mix,
+        held_out_family=args.hold_out_family, mix=args.mix, pointed=args.pointed,
         threads=torch.get_num_threads(),  # the sums, so the weights, change with it
     )  # fmt: skip
     print(json.dumps(report))

@@ -73,9 +73,12 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     out = tmp_path / "rec.onnx"
     report = script.main(
         ["--work", str(tmp_path / "work"), "--out", str(out), "--scale", "0.002",
-         "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands", "--mix", "0.5,1"]
+         "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands", "--mix", "0.5,1",
+         "--pointed", "3"]
     )  # fmt: skip
     assert report["crops"] >= 6 and report["augment"] == "hands"
+    pointed = tmp_path / "work" / "73000" / "render" / "truth.jsonl"  # three pointed-pen lines
+    assert ["pointed pen 0.6" in row for row in pointed.read_text().splitlines()] == [True] * 3
     assert report["val_cer_mixed"]["1.0"] == report["val_cer_after"]  # 1 keeps the tuned weights
     # A smaller --scale reads the first images of the larger rendering instead of rendering anew.
     plain = tmp_path / "work" / "71000"

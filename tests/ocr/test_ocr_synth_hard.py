@@ -123,6 +123,36 @@ def test_thinned_strokes_leave_less_ink_in_the_same_place(script_font):
         render_text(text, name, path, tier="standard", thin=0.4)
 
 
+def test_a_pointed_pen_swells_downstrokes_and_keeps_joins_as_hairlines():
+    """``pointed``: what runs up and down gets wider, what runs across thinner, none of it lost."""
+    from inksight.ocr.synth import _pointed_strokes
+
+    mask = np.zeros((80, 120), np.float32)
+    mask[10:70, 20:26] = 1.0  # a downstroke, 6 px wide
+    mask[40:46, 50:110] = 1.0  # a join running across, 6 px high
+    pointed = _pointed_strokes(mask, 0.6) > 0.5
+
+    assert pointed[40, :40].sum() > 6  # the downstroke swelled sideways
+    across = pointed[30:56, 80]  # a cut through the middle of the join
+    assert 1 <= across.sum() < 6  # worn to a hairline, still there
+
+
+def test_pointed_strokes_are_a_hard_tier_look_that_the_effects_name(script_font):
+    from inksight.ocr.errors import OcrError
+
+    name, path = script_font
+    text = "a pointed pen"
+    pointed = render_text(
+        text, name, path, kind="line", style="clean", seed=5, tier="hard", pointed=0.6
+    )
+    plain = render_text(text, name, path, kind="line", style="clean", seed=5, tier="hard")
+    assert [line.box for line in pointed.lines] == [line.box for line in plain.lines]
+    assert not np.array_equal(_gray(pointed.image), _gray(plain.image))
+    assert "pointed pen 0.6" in pointed.effects
+    with pytest.raises(OcrError, match="hard tier only"):
+        render_text(text, name, path, tier="standard", pointed=0.6)
+
+
 def test_a_hard_page_photo_records_where_its_sheet_lies(tmp_path, script_font):
     """The truth holds the sheet's corners in the photo, so the sheet finder can be scored: the
     written lines lie inside them, and the paper just inside is brighter than the table just
