@@ -828,13 +828,22 @@ def _thin_strokes(mask: np.ndarray, share: float) -> np.ndarray:
     families' 0.11-0.19 (median 0.145): thinning the tuning hands puts hairline writing in a
     development set without showing it a held-out font.
     """
+    strokes = _strokes(mask)
+    if strokes is None:
+        return mask
+    depth, _ridge, half_width = strokes
+    return np.clip(depth - share * half_width, 0, 1).astype(np.float32)
+
+
+def _strokes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Each ink pixel's distance to the paper, the strokes' centre lines (where that distance
+    peaks) and their typical half width; None for a mask without ink."""
     solid = (mask > 0.5).astype(np.uint8)
     depth = cv2.distanceTransform(solid, cv2.DIST_L2, 3)
     ridge = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
     if not ridge.any():
-        return mask
-    half_width = float(np.median(depth[ridge]))
-    return np.clip(depth - share * half_width, 0, 1).astype(np.float32)
+        return None
+    return depth, ridge, float(np.median(depth[ridge]))
 
 
 def _pointed_strokes(mask: np.ndarray, share: float) -> np.ndarray:
@@ -844,12 +853,11 @@ def _pointed_strokes(mask: np.ndarray, share: float) -> np.ndarray:
     that is never lost. Pressure on the downstroke, none on the way up: the look of copperplate
     and of the pointed-pen script fonts, drawn from hands that lack it.
     """
-    solid = (mask > 0.5).astype(np.uint8)
-    depth = cv2.distanceTransform(solid, cv2.DIST_L2, 3)
-    ridge = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
-    if not ridge.any():
+    strokes = _strokes(mask)
+    if strokes is None:
         return mask
-    half_width = float(np.median(depth[ridge]))
+    _depth, ridge, half_width = strokes
+    solid = (mask > 0.5).astype(np.uint8)
     swell = max(1, round(half_width * 0.8))
     wide = cv2.dilate(solid, np.ones((1, 2 * swell + 1), np.uint8))
     depth = cv2.distanceTransform(wide, cv2.DIST_L2, 3)

