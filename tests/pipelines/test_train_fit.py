@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.fit import train_main
@@ -33,8 +34,9 @@ def test_training_leaves_the_callers_warning_filters_and_logger_levels(
     assert lightning_notes.level == logging.INFO
 
 
+@pytest.mark.parametrize("teacher", ["tfidf", "windows"])
 def test_every_regulariser_at_once_still_learns_and_saves_a_plain_model(
-    tmp_path: Path, tiny_reviews_csv: Path
+    tmp_path: Path, tiny_reviews_csv: Path, teacher: str
 ) -> None:
     from inksight.nlp.classifier import load_classifier
 
@@ -43,7 +45,7 @@ def test_every_regulariser_at_once_still_learns_and_saves_a_plain_model(
             out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6,
             batch_size=16, lr=0.02, min_freq=1, progress=False, crops_per_review=2, crop_min=2,
             crop_max=4, token_dropout=0.1, embed_dropout=0.1, label_smoothing=0.1, max_norm=1.0,
-            average_last=2, teacher="tfidf", row_decay=0.1,
+            average_last=2, teacher=teacher, row_decay=0.1,
         )
     )  # fmt: skip
 
@@ -119,28 +121,7 @@ def test_windows_carry_their_own_targets_and_whole_reviews_their_labels() -> Non
     assert all(len(item[0]) < 76 for item in crops)
 
 
-def test_training_with_the_window_teacher_learns_and_saves_a_plain_model(
-    tmp_path: Path, tiny_reviews_csv: Path
-) -> None:
-    from inksight.nlp.classifier import load_classifier
-
-    metrics = train_main(
-        TrainConfig(
-            out=tmp_path / "m", data=tiny_reviews_csv, embed_dim=16, epochs=6, patience=6,
-            batch_size=16, lr=0.02, min_freq=1, progress=False, crops_per_review=2, crop_min=2,
-            crop_max=4, teacher="windows",
-        )
-    )  # fmt: skip
-
-    assert metrics["val"]["accuracy"] >= 0.9
-    clf = load_classifier(tmp_path / "m")
-    assert clf.classify("superb").label == "positive"
-    assert clf.classify("dreadful").label == "negative"
-
-
 def test_the_window_teacher_needs_windows() -> None:
-    import pytest
-
     from inksight.pipelines.errors import PipelineError
 
     with pytest.raises(PipelineError, match="--teacher windows needs --crops-per-review"):
