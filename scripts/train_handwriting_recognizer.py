@@ -16,7 +16,9 @@ is where the OCR benchmark's hard tier loses most. This script:
    (AdamW, one-cycle learning rate, BatchNorm statistics frozen), and exports it back to ONNX with
    its characters in the metadata, where rapidocr looks for them. ``--mix A`` writes rapidocr's
    weights plus A times fine-tuning's change instead (weight-space ensembling, WiSE-FT; measured,
-   not kept: docs/ocr-benchmark.md).
+   not kept: docs/ocr-benchmark.md). ``--pointed N`` adds N lines drawn with a pointed pen's
+   contrast (swelling downstrokes, hairline joins; ``inksight.ocr.synth._pointed_strokes``;
+   measured, not shipped: it lost photographed lines, docs/ocr-benchmark.md).
 
 About 25 minutes on 2 cores for the shipped model:
 
@@ -395,7 +397,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--pointed", type=int, default=0, metavar="N",
         help="also train on N line images drawn with a pointed pen's contrast (swelling "
-        "downstrokes, hairline joins: the look of the pointed-pen scripts; 0: the shipped recipe)",
+        "downstrokes, hairline joins: the look of the pointed-pen scripts; 0: the shipped recipe; "
+        "2400 was measured and not shipped, docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
         "--hold-out-family", choices=sorted(FONT_FAMILIES), default=None,
