@@ -873,6 +873,18 @@ def _pointed_strokes(mask: np.ndarray, share: float) -> np.ndarray:
     return np.clip(np.maximum(worn, hairline), 0, 1).astype(np.float32)
 
 
+def _restroke(mask: np.ndarray, thin: float, pointed: float) -> tuple[np.ndarray, list[str]]:
+    """The ink mask with its strokes thinned and/or pointed as asked, and the effects to record."""
+    effects = []
+    if thin:
+        mask = _thin_strokes(mask, thin)
+        effects.append(f"strokes thinned {thin:g}")
+    if pointed:
+        mask = _pointed_strokes(mask, pointed)
+        effects.append(f"pointed pen {pointed:g}")
+    return mask, effects
+
+
 def _render_hard(
     text: str,
     font_name: str,
@@ -905,10 +917,7 @@ def _render_hard(
             layout, height=max(layout.height, int(layout.width * rng.uniform(*aspects)))
         )
     ink_mask, boxes = _place_strips(strips, layout)
-    if thin:
-        ink_mask = _thin_strokes(ink_mask, thin)
-    if pointed:
-        ink_mask = _pointed_strokes(ink_mask, pointed)
+    ink_mask, stroke_effects = _restroke(ink_mask, thin, pointed)
     texts = [" ".join(text.split()[i] for i in line) for _strip, line in strips]
     sheet = _hard_ink(_hard_paper(layout, rng, paper), ink_mask, rng, ink)
     scale = x_height / (ratio * size)
@@ -922,10 +931,7 @@ def _render_hard(
         SynthLine(t, _map_box(b, matrix, out_w, out_h)) for t, b in zip(texts, boxes, strict=True)
     ]
     effects = [f"ink={ink}", f"paper={paper}", _x_height_bucket(x_height), *effects]
-    if thin:
-        effects.append(f"strokes thinned {thin:g}")
-    if pointed:
-        effects.append(f"pointed pen {pointed:g}")
+    effects += stroke_effects
     image = read_image(jpeg) if jpeg is not None else Image.fromarray(pixels.astype(np.uint8))
     corners = None
     if kind == "page" and style == "photo":  # a photographed page lies whole in its frame
@@ -1052,6 +1058,7 @@ def _check_dataset_request(fonts: dict, texts: Sequence[str], n: int, tier: str)
 
 
 def write_dataset(
+    # Long because the documented signature is 36 lines; the body is about 25.
     out_dir: Path,
     texts: Sequence[str],
     fonts: dict[str, Path],
