@@ -140,7 +140,7 @@ class ReviewWindows(Dataset):
             start = int(self.rng.integers(0, len(unigrams) - size + 1))
             unigrams = unigrams[start : start + size]
             pairs = pairs[start : start + size - 1] if len(pairs) else pairs
-        ids = np.concatenate([unigrams, pairs])
+        ids = written = np.concatenate([unigrams, pairs])  # written: before token dropout
         if self.token_dropout > 0 and len(ids) > 1:
             keep = self.rng.random(len(ids)) >= self.token_dropout
             keep[self.rng.integers(len(ids))] = True
@@ -148,7 +148,7 @@ class ReviewWindows(Dataset):
         if self.targets is not None:
             target = float(self.targets[review])
             if windowed and self.window_targets is not None:
-                target = self.window_targets(review, np.concatenate([unigrams, pairs]))
+                target = self.window_targets(review, written)
             return ids, int(self.labels[review]), target
         return ids, int(self.labels[review])
 
