@@ -155,6 +155,12 @@ def _render_order(row: dict) -> tuple[int, int]:
     return int(number), int(seed)
 
 
+def latin_columns(characters: list[str]) -> list[int]:
+    """The output columns the reader decodes: the CTC blank (column 0) and ``LATIN``'s."""
+    latin = set(LATIN)
+    return [i for i, character in enumerate(characters) if i == 0 or character in latin]
+
+
 def stock_recognizer_file() -> Path:
     """The recogniser ONNX inside rapidocr's wheel."""
     import rapidocr
@@ -416,7 +422,7 @@ def main(argv: list[str] | None = None) -> dict:
         val, train = rows[: args.val], rows[args.val :]
     models = load_models(recognizer="stock")
     characters = list(models.text_rec.postprocess_op.character)  # blank, ..., " "
-    columns = [i for i, c in enumerate(characters) if i == 0 or c in set(LATIN)]
+    columns = latin_columns(characters)
     charset = [characters[i] for i in columns]
     net = to_torch(stock_recognizer_file(), columns)
     augment = None if args.augment == "none" else args.augment
