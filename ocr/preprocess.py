@@ -74,7 +74,11 @@ def prepare_page(
     height, width = rgb.shape[:2]
     scale = min(1.0, work_side / max(height, width))
     if scale < 1.0:
-        rgb = cv2.resize(rgb, (round(width * scale), round(height * scale)), cv2.INTER_AREA)
+        # Bilinear: the third positional argument of cv2.resize is dst, so the INTER_AREA once
+        # written here never applied; every setting was tuned on this, and area read the
+        # development page photos no better (docs/ocr-benchmark.md).
+        size = (round(width * scale), round(height * scale))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
         to_original = np.diag([1 / scale, 1 / scale, 1.0])
     flattened = False
     if flatten:
@@ -108,7 +112,9 @@ def normalise_background(
     height, width = gray.shape
     # The kernel must be wider than a pen stroke but narrower than a shadow's edge.
     size = max(15, (min(height, width) // 40) | 1)
-    small = cv2.resize(gray, (max(1, width // 4), max(1, height // 4)), cv2.INTER_AREA)
+    small = cv2.resize(
+        gray, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_LINEAR
+    )  # bilinear, as it always was (see prepare_page)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size // 4 | 1, size // 4 | 1))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     background = cv2.GaussianBlur(background, (0, 0), size / 8)
