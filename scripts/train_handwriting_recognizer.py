@@ -18,7 +18,11 @@ is where the OCR benchmark's hard tier loses most. This script:
    weights plus A times fine-tuning's change instead (weight-space ensembling, WiSE-FT; measured,
    not kept: docs/ocr-benchmark.md). ``--pointed N`` adds N lines drawn with a pointed pen's
    contrast (swelling downstrokes, hairline joins; ``inksight.ocr.synth._pointed_strokes``;
-   measured, not shipped: it lost photographed lines, docs/ocr-benchmark.md).
+   measured, not shipped: it lost photographed lines, docs/ocr-benchmark.md). onnx2torch makes
+   the convolutions modules with parameters but keeps a MatMul's weights as constants, so the
+   shipped model was fine-tuned in its convolutions only: its neck's mixing blocks and its last
+   layer are rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not
+   kept: it read an unseen family worse).
 
 About 25 minutes on 2 cores for the shipped model:
 
@@ -379,6 +383,23 @@ def export(net: torch.nn.Module, charset: list[str], path: Path) -> None:
     onnx.save(model, str(path))
 
 
+def train_constants(net: torch.nn.Module) -> int:
+    """Make the weights onnx2torch keeps as constants trainable; returns how many values.
+
+    onnx2torch turns each Conv into a module with parameters, but a MatMul's or Add's weights
+    stay buffers of ``net.initializers``: the mixing blocks of the recogniser's neck, their layer
+    norms and the last layer. Fine-tuning before 2026-12-06 trained only the convolutions.
+    """
+    holder = net.initializers
+    count = 0
+    for name, value in list(holder.named_buffers(recurse=False)):
+        if value.is_floating_point() and value.numel() > 1:  # scalars are constants (eps, scale)
+            delattr(holder, name)
+            holder.register_parameter(name, torch.nn.Parameter(value.detach().clone()))
+            count += value.numel()
+    return count
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "handwriting-recognizer")
@@ -407,6 +428,12 @@ def main(argv: list[str] | None = None) -> dict:
         "2400 was measured and not shipped, docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
+        "--tune", choices=("convs", "all"), default="convs",
+        help="convs: fine-tune the convolutions only (the shipped model); all: also the neck's "
+        "mixing blocks, their layer norms and the last layer, which onnx2torch keeps as constants "
+        "(measured, not kept: it read an unseen family worse, docs/ocr-benchmark.md)",
+    )  # fmt: skip
+    parser.add_argument(
         "--hold-out-family", choices=sorted(FONT_FAMILIES), default=None,
         help="train without this family's fonts and report on them: how the recipe carries "
         "to hands it never saw (for choosing the recipe; the shipped model uses every font)",
@@ -425,6 +452,7 @@ def main(argv: list[str] | None = None) -> dict:
     columns = latin_columns(characters)
     charset = [characters[i] for i in columns]
     net = to_torch(stock_recognizer_file(), columns)
+    constants = train_constants(net) if args.tune == "all" else 0
     augment = None if args.augment == "none" else args.augment
     start = {name: value.clone() for name, value in net.state_dict().items()}
     report = fine_tune(
@@ -440,6 +468,7 @@ def main(argv: list[str] | None = None) -> dict:
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
         held_out_family=args.hold_out_family, mix=args.mix, pointed=args.pointed,
+        tune=args.tune, constants_trained=constants,
         threads=torch.get_num_threads(),  # the sums, so the weights, change with it
     )  # fmt: skip
     print(json.dumps(report))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
+import numpy as np
 import pytest
 from script_loader import load_script
 
@@ -74,9 +75,12 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     report = script.main(
         ["--work", str(tmp_path / "work"), "--out", str(out), "--scale", "0.002",
          "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands", "--mix", "0.5,1",
-         "--pointed", "3"]
+         "--pointed", "3", "--tune", "all"]
     )  # fmt: skip
     assert report["crops"] >= 6 and report["augment"] == "hands"
+    # --tune all trains the last layer too, which onnx2torch would have kept as a constant.
+    assert report["constants_trained"] > 0
+    assert not np.array_equal(_last_layer(out), _last_layer(script.stock_recognizer_file()))
     pointed = tmp_path / "work" / "73000" / "render" / "truth.jsonl"  # three pointed-pen lines
     assert ["pointed pen 0.6" in row for row in pointed.read_text().splitlines()] == [True] * 3
     assert report["val_cer_mixed"]["1.0"] == report["val_cer_after"]  # 1 keeps the tuned weights
@@ -96,6 +100,25 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
 
     text = build_engine("rapidocr", recognizer=out).read(render_line(SENTENCE)).text
     assert cer(SENTENCE, text) < 0.1
+
+
+def _last_layer(model) -> np.ndarray:
+    """The recogniser's last weight matrix over the columns the reader decodes (rapidocr's own
+    has all 18,710 characters: cut to the shipped ones)."""
+    import onnx
+    from onnx import numpy_helper
+
+    from inksight.ocr.engines.rapidocr import load_models
+
+    script = load_script("train_handwriting_recognizer")
+    characters = list(load_models(recognizer="stock").text_rec.postprocess_op.character)
+    columns = script.latin_columns(characters)
+    for tensor in onnx.load(str(model)).graph.initializer:
+        if list(tensor.dims) == [120, len(characters)]:
+            return numpy_helper.to_array(tensor)[:, columns]
+        if list(tensor.dims) == [120, len(columns)]:
+            return numpy_helper.to_array(tensor)
+    raise AssertionError(f"no last layer found in {model}")
 
 
 def test_mixing_keeps_that_share_of_what_fine_tuning_changed():
