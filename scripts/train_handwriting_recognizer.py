@@ -19,9 +19,9 @@ is where the OCR benchmark's hard tier loses most. This script:
    not kept: docs/ocr-benchmark.md). ``--pointed N`` adds N lines drawn with a pointed pen's
    contrast (swelling downstrokes, hairline joins; ``inksight.ocr.synth._pointed_strokes``;
    measured, not shipped: it lost photographed lines, docs/ocr-benchmark.md). onnx2torch makes
-   the convolutions modules with parameters but keeps a MatMul's weights as constants, so the
-   shipped model was fine-tuned in its convolutions only: its neck's mixing blocks and its last
-   layer are rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not
+   the convolutions modules with parameters but keeps the weights of a MatMul or an Add as
+   constants, so the shipped model was fine-tuned in its convolutions' kernels only: the biases
+   added after them, its neck's mixing blocks, their layer norms and its last layer are rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not
    kept: it read an unseen family worse).
 
 About 25 minutes on 2 cores for the shipped model:
@@ -392,9 +392,10 @@ def export(net: torch.nn.Module, charset: list[str], path: Path) -> None:
 def train_constants(net: torch.nn.Module) -> int:
     """Make the weights onnx2torch keeps as constants trainable; returns how many values.
 
-    onnx2torch turns each Conv into a module with parameters, but a MatMul's or Add's weights
-    stay buffers of ``net.initializers``: the mixing blocks of the recogniser's neck, their layer
-    norms and the last layer. Fine-tuning before 2026-12-06 trained only the convolutions.
+    onnx2torch turns each Conv into a module with parameters, but a MatMul's or an Add's weights
+    stay buffers of ``net.initializers``: the biases added after the convolutions, the mixing
+    blocks of the recogniser's neck, their layer norms and the last layer. Without this only the
+    convolutions' kernels train (the shipped model).
     """
     holder = net.initializers
     count = 0
@@ -435,8 +436,9 @@ def main(argv: list[str] | None = None) -> dict:
     )  # fmt: skip
     parser.add_argument(
         "--tune", choices=("convs", "all"), default="convs",
-        help="convs: fine-tune the convolutions only (the shipped model); all: also the neck's "
-        "mixing blocks, their layer norms and the last layer, which onnx2torch keeps as constants "
+        help="convs: fine-tune the convolutions' kernels only (the shipped model); all: also the "
+        "biases after them, the neck's mixing blocks, their layer norms and the last layer, which "
+        "onnx2torch keeps as constants "
         "(measured, not kept: it read an unseen family worse, docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
