@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_handwriting_recognizer import (  # noqa: E402
     POINTED_SET,
     crops_cer,
-    latin_columns,
     rendered_rows,
     split_family,
     stock_recognizer_file,
 )
 
+from inksight.ocr.engines.rapidocr import decoded_columns  # noqa: E402
 from inksight.ocr.fonts import FONT_FAMILIES  # noqa: E402
 
 
@@ -51,7 +51,7 @@ def greedy_cer(model: Path, dictionary: Path | None, rows: list[dict]) -> float:
     """Mean CER of ``model`` on ``rows``, decoding only ``LATIN`` columns as the reader does."""
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     characters = characters_of(session, dictionary)
-    kept = latin_columns(characters)
+    kept = decoded_columns(characters)
     name = session.get_inputs()[0].name
 
     def read(batch: torch.Tensor) -> torch.Tensor:

@@ -21,8 +21,9 @@ is where the OCR benchmark's hard tier loses most. This script:
    measured, not shipped: it lost photographed lines, docs/ocr-benchmark.md). onnx2torch makes
    the convolutions modules with parameters but keeps the weights of a MatMul or an Add as
    constants, so the shipped model was fine-tuned in its convolutions' kernels only: the biases
-   added after them, its neck's mixing blocks, their layer norms and its last layer are rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not
-   kept: it read an unseen family worse).
+   added after them, its neck's mixing blocks, their layer norms and its last layer are
+   rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not kept: it
+   read an unseen family worse).
 
 About 25 minutes on 2 cores for the shipped model:
 
@@ -61,9 +62,9 @@ sys.path.insert(0, str(ROOT))
 
 from inksight.ocr.engines.rapidocr import (  # noqa: E402
     HANDWRITING_RECOGNIZER,
-    LATIN,
     REC_HEIGHT,
     ctc_emitted,
+    decoded_columns,
     load_models,
     recognizer_batch,
     to_height,
@@ -163,12 +164,6 @@ def _render_order(row: dict) -> tuple[int, int]:
     """(image number, set seed) of a crop named ``crops/SEED-NUMBER.png``."""
     seed, number = Path(row["image"]).stem.split("-")
     return int(number), int(seed)
-
-
-def latin_columns(characters: list[str]) -> list[int]:
-    """The output columns the reader decodes: the CTC blank (column 0) and ``LATIN``'s."""
-    latin = set(LATIN)
-    return [i for i, character in enumerate(characters) if i == 0 or character in latin]
 
 
 def stock_recognizer_file() -> Path:
@@ -457,7 +452,7 @@ def main(argv: list[str] | None = None) -> dict:
         val, train = rows[: args.val], rows[args.val :]
     models = load_models(recognizer="stock")
     characters = list(models.text_rec.postprocess_op.character)  # blank, ..., " "
-    columns = latin_columns(characters)
+    columns = decoded_columns(characters)
     charset = [characters[i] for i in columns]
     net = to_torch(stock_recognizer_file(), columns)
     constants = train_constants(net) if args.tune == "all" else 0

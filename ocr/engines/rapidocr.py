@@ -37,6 +37,7 @@ __all__ = [
     "RapidDetector",
     "RapidRecognizer",
     "build",
+    "decoded_columns",
 ]
 
 RAPIDOCR_REQUIREMENT = "rapidocr>=3.10,<4"  # as in pyproject.toml
@@ -204,11 +205,8 @@ class RapidRecognizer:
         recognizer = models.text_rec
         self._session = recognizer.session
         characters = list(recognizer.postprocess_op.character)  # [blank, ..., " "]
-        keep = set(charset) if charset is not None else None
         # Decoding only ever looks at the allowed columns: 200 instead of 18,710 per frame.
-        self._columns = np.array(
-            [i for i, c in enumerate(characters) if i == 0 or keep is None or c in keep]
-        )
+        self._columns = np.array(decoded_columns(characters, charset))
         self._characters = [characters[i] for i in self._columns]
         self._beam = (
             BeamDecoder(self._characters, language_model, **(decoder_options or {}))
@@ -247,6 +245,13 @@ class RapidRecognizer:
         # Honest confidence: a line the language model rewrote is not as sure as the recogniser.
         changed = edit_distance(greedy, text) / max(len(greedy), 1)
         return text, confidence * max(0.0, 1.0 - changed)
+
+
+def decoded_columns(characters: list[str], charset: str | None = LATIN) -> list[int]:
+    """The recogniser's output columns the reader decodes: the CTC blank (column 0) and those of
+    ``charset``'s characters (None: every column). Fine-tuning cuts the model to the same ones."""
+    keep = set(charset) if charset is not None else None
+    return [i for i, c in enumerate(characters) if i == 0 or keep is None or c in keep]
 
 
 def recognizer_batch(resized: list[np.ndarray]) -> np.ndarray:

@@ -108,11 +108,10 @@ def _last_layer(model) -> np.ndarray:
     import onnx
     from onnx import numpy_helper
 
-    from inksight.ocr.engines.rapidocr import load_models
+    from inksight.ocr.engines.rapidocr import decoded_columns, load_models
 
-    script = load_script("train_handwriting_recognizer")
     characters = list(load_models(recognizer="stock").text_rec.postprocess_op.character)
-    columns = script.latin_columns(characters)
+    columns = decoded_columns(characters)
     for tensor in onnx.load(str(model)).graph.initializer:
         if list(tensor.dims) == [120, len(characters)]:
             return numpy_helper.to_array(tensor)[:, columns]
