@@ -10,7 +10,10 @@ from inksight.nlp.preprocess import NEGATED
 __all__ = ["word_contributions"]
 
 
-_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+# A rating ("7/10", "8 out of 10") is one piece, as the model reads it; then words.
+_WORDS = re.compile(
+    r"\d{1,2}(?:\.\d)?\s*(?:/|out of)\s*\d{1,2}|[A-Za-z0-9][A-Za-z0-9'’-]*", re.IGNORECASE
+)
 
 
 def word_contributions(

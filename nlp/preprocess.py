@@ -1,6 +1,7 @@
 """Text cleaning shared by training, prediction, OCR'd text and the embedding lab.
 
-lowercase -> strip HTML -> spaCy tokenizer -> lookup lemmatizer -> drop stopwords (negations kept).
+lowercase -> strip HTML -> part words joined by punctuation -> ratings out of ten -> spaCy tokenizer
+-> lookup lemmatizer -> drop stopwords (negations kept).
 
 Speed: spaCy's full ``nlp.pipe`` spends most of its time building ``Doc`` objects and running the
 lemmatizer component token by token, and ``n_process=2`` is slower still because whole Docs are
@@ -12,6 +13,7 @@ with a per-process cache over the same lookup table, and sends back one space-jo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import json
 import multiprocessing as mp
@@ -20,7 +22,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-__all__ = ["CONTRAST_WORDS", "NEGATIONS", "PreprocessConfig", "Preprocessor", "clean_text"]
+__all__ = [
+    "CONTRAST_WORDS",
+    "NEGATIONS",
+    "TEXT_CLEANING",
+    "PreprocessConfig",
+    "Preprocessor",
+    "clean_text",
+]
+
+# Raised whenever the same text and options give other tokens: token caches are keyed by it, and a
+# model trained before (``metrics.json: provenance.text_cleaning``) is named as made by an older
+# recipe. 4: words joined by punctuation parted, ratings kept.
+TEXT_CLEANING = 4
 
 # Words that flip a review. spaCy's STOP_WORDS holds all of these; dropping them turns
 # "not good" into "good".
@@ -43,6 +57,17 @@ _LEMMA_OVERRIDES = {"worst": "worst", "worse": "worse", "better": "better", "bes
 _TAG = re.compile(r"<[^>]{0,200}>")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _HAS_LETTER = re.compile(r"[a-z]")
+# A score the writer gave ("7/10", "4.5/5", "8 out of 10", "3/5 stars") is a review's clearest
+# word, and the letter rule below would drop it: each becomes one token out of ten ("7/10").
+# A date ("3/10/2005") is left as written (and dropped with the other numbers).
+_RATING = re.compile(
+    r"(?<![\d./])(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)(?![\d/]|\.\d)", re.IGNORECASE
+)
+_RATING_TOKEN = re.compile(r"\d{1,2}/10")
+# Sentence punctuation with no space after it ("great!Loved it", "predictable.The acting"): spaCy
+# keeps such a run as one unknown token, and both words are lost. Typed reviews do it and OCR drops
+# spaces after punctuation. Two letters before it, so "e.g." and "U.S." stay whole.
+_JOINED = re.compile(r"(?<=[^\W\d_]{2})([.!?;)]+)(?=[^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -87,7 +112,7 @@ class PreprocessConfig:
     def cache_key(self) -> dict:
         """The fields that change the tokens (batching and processes do not)."""
         keep = ("lowercase", "lemmatize", "remove_stopwords", "keep_negations", "max_chars")
-        key = {k: getattr(self, k) for k in keep} | {"version": 2}
+        key = {k: getattr(self, k) for k in keep} | {"version": TEXT_CLEANING}
         # Only when set, so the token caches made before these options stay valid.
         key |= {"keep_contrast": True} if self.keep_contrast else {}
         return key | ({"negation_scope": self.negation_scope} if self.negation_scope else {})
@@ -102,13 +127,20 @@ class PreprocessConfig:
 
 
 def clean_text(text: str, *, lowercase: bool = True, max_chars: int = 20_000) -> str:
-    """Strip HTML tags and entities, unify apostrophes, lower-case and truncate."""
+    """Strip HTML tags and entities, unify apostrophes, part words joined by sentence
+    punctuation, lower-case and truncate."""
     text = text[: max_chars * 2]  # cheap guard before the regex work on megabyte inputs
     text = _TAG.sub(" ", text)
-    text = html.unescape(text).translate(_APOSTROPHES)
+    text = _JOINED.sub(r"\1 ", html.unescape(text).translate(_APOSTROPHES))
     if lowercase:
         text = text.lower()
     return text[:max_chars]
+
+
+def _out_of_ten(match: re.Match) -> str:
+    """A rating as one token out of ten ("4.5/5" -> "9/10"), spaced from its neighbours."""
+    value, scale = float(match[1]), int(match[2])
+    return match[0] if value > scale else f" {round(value * 10 / scale)}/10 "
 
 
 class Preprocessor:
@@ -161,7 +193,8 @@ class Preprocessor:
 
     def _tokenize_joined(self, texts: Iterable[str]) -> list[str]:
         cfg = self.config
-        cleaned = (clean_text(t, lowercase=cfg.lowercase, max_chars=cfg.max_chars) for t in texts)
+        clean = functools.partial(clean_text, lowercase=cfg.lowercase, max_chars=cfg.max_chars)
+        cleaned = (_RATING.sub(_out_of_ten, clean(t)) for t in texts)
         lemmas, stop, cache, scope = self._lemmas, self._stopwords, {}, cfg.negation_scope
         out = []
         for doc in self._nlp.tokenizer.pipe(cleaned, batch_size=cfg.batch_size):
@@ -170,8 +203,9 @@ class Preprocessor:
                 word = token.text
                 lemma = cache.get(word)
                 if lemma is None:
-                    # Keep words with a letter (drops punctuation, numbers, emoticons).
-                    drop = word in stop or not _HAS_LETTER.search(word)
+                    # Keep words with a letter, and ratings (drops punctuation, numbers, emoticons).
+                    kept_word = _HAS_LETTER.search(word) or _RATING_TOKEN.fullmatch(word)
+                    drop = word in stop or not kept_word
                     lemma = "" if drop else _LEMMA_OVERRIDES.get(word) or lemmas.get(word, word)
                     cache[word] = lemma
                 if scope:  # tagged below, where the punctuation is still known

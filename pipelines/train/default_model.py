@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inksight.nlp.hub import check_push_target
+from inksight.nlp.preprocess import TEXT_CLEANING
 from inksight.pipelines.assets import default_model_dir, sentiment_model_path
 from inksight.pipelines.train.config import TrainConfig
 
@@ -66,16 +67,21 @@ def stale_recipe(folder: Path) -> list[str]:
     """The recipe settings in which the model in ``folder`` was trained differently from today's
     default, as ``"name old -> new"`` (empty when it matches or its training is not recorded)."""
     try:
-        trained = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["config"]
-    except (OSError, ValueError, KeyError, TypeError):
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        trained = metrics["config"]
+        cleaning = metrics.get("provenance", {}).get("text_cleaning", "unset")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
     current = asdict(TrainConfig())
     # A setting missing from an old model's record did not exist yet: it was trained without it.
-    return [
+    changed = [
         f"{name} {trained.get(name, 'unset')} -> {current[name]}"
         for name in RECIPE
         if trained.get(name, "unset") != current[name]
     ]
+    if cleaning != TEXT_CLEANING:  # its words were read differently ("7/10" dropped, ...)
+        changed.append(f"text cleaning {cleaning} -> {TEXT_CLEANING}")
+    return changed
 
 
 @functools.cache  # once per process and folder

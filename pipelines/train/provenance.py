@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inksight.nlp.preprocess import TEXT_CLEANING
 from inksight.pipelines.install import git_commit, install_fingerprint, library_versions, version
 from inksight.pipelines.train.config import TrainConfig
 from inksight.pipelines.train.data import SPLIT_SEED
@@ -114,5 +115,6 @@ def provenance(
         "versions": versions,
         "install": install_fingerprint(),
         "git_commit": git_commit(),
+        "text_cleaning": TEXT_CLEANING,
         "data_sha256": data_sha256(tokens, labels, _used_splits(config)),
     }

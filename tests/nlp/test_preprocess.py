@@ -24,6 +24,18 @@ def test_html_is_stripped_and_words_lemmatized_and_lowercased():
     assert "movie" in tokens and "great" in tokens and "love" in tokens
 
 
+def test_words_joined_by_sentence_punctuation_are_both_read():
+    # Typed reviews and OCR'd lines lose the space after a full stop; spaCy alone keeps
+    # "predictable.the" and "great!loved" as single unknown tokens.
+    tokens = Preprocessor().tokenize("So predictable.The ending was awful!Loved the cast;superb")
+    assert tokens == ["predictable", "end", "awful", "love", "cast", "superb"]
+
+
+def test_abbreviations_are_not_split_at_their_dots():
+    tokens = Preprocessor().tokenize("e.g. the U.S.A. version")
+    assert tokens == ["e.g.", "u.s.a", "version"]
+
+
 def test_sentiment_superlatives_keep_their_meaning():
     # spaCy's lookup table maps "worst" to "wrong"; that would erase the sentiment.
     assert Preprocessor().tokenize("the worst film, the best cast") == [

@@ -184,6 +184,30 @@ def test_a_negated_word_is_still_highlighted_by_a_model_trained_with_negation_sc
     assert pieces["superb"] is not None and pieces["superb"] < 0  # "~superb" pushed negative
 
 
+def test_a_rating_the_writer_gave_is_read_in_any_form_and_highlighted(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from inksight.nlp.classifier import load_classifier
+    from inksight.nlp.explain import word_contributions
+
+    rows = [{"text": f"Saw it on day {i}. 9/10", "label": 1} for i in range(60)]
+    rows += [{"text": f"Saw it on day {i}. 2/10", "label": 0} for i in range(60)]
+    data = tmp_path / "reviews.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    train_main(
+        TrainConfig(
+            out=tmp_path / "m", data=data, embed_dim=8, epochs=6, patience=6, batch_size=16,
+            lr=0.05, min_freq=1, progress=False,
+        )
+    )  # fmt: skip
+
+    model = load_classifier(tmp_path / "m")
+    assert model.classify("I give it 4.5/5").label == "positive"  # the same score out of ten
+    assert model.classify("2 out of 10 from me").label == "negative"
+    assert dict(word_contributions(model, "4.5 / 5"))["4.5 / 5"] > 0  # one piece, highlighted
+    assert dict(word_contributions(model, "1 out of 5"))["1 out of 5"] < 0
+
+
 def test_a_linear_schedule_starts_at_the_learning_rate_and_ends_at_zero(
     tmp_path: Path, tiny_reviews_csv: Path, monkeypatch
 ) -> None:
