@@ -376,7 +376,9 @@ print(clean(example))""",
         (
             "md",
             """Inksight's `Preprocessor` is this function run in two processes over all reviews, with
-the token lists cached on disk (`tokenized_reviews`); the check below confirms they agree.""",
+the token lists cached on disk (`tokenized_reviews`), plus one rule this example does not need: a
+rating such as *7/10* or *4.5/5* is kept as one token out of ten (*9/10*), since it has no letter
+but says more than any word. The check below confirms they agree.""",
         ),
         (
             "code",
