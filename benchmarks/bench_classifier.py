@@ -16,6 +16,7 @@ Run: .venv/bin/python benchmarks/bench_classifier.py [--quick] [--negations]
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -159,11 +160,25 @@ def _mean(values: list[float]) -> float:
     return round(statistics.mean(values), 4)
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="one seed on 4,000 reviews (smoke test)"
+    )
+    parser.add_argument(
+        "--negations", action="store_true",
+        help="also the negations-dropped run and TF-IDF on the model's own tokens",
+    )  # fmt: skip
+    parser.add_argument("--model", type=Path, help="only time this trained model's folder")
+    args, _ = parser.parse_known_args(argv)  # make bench passes its flags to every benchmark
+    return args
+
+
 def main(argv: list[str] | None = None) -> dict:  # Long because it prints the whole table.
-    argv = sys.argv[1:] if argv is None else argv
-    if "--model" in argv:
-        result = {"model": argv[argv.index("--model") + 1]}
-        result |= speed(Path(result["model"]))
+    args = _parse(argv)
+    if args.model is not None:
+        result = {"model": str(args.model)}
+        result |= speed(args.model)
         write_result("classifier_speed", result)
         print_table(
             "Sentiment classifier speed",
@@ -173,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict:  # Long because it prints the w
             ],
         )  # fmt: skip
         return result
-    quick = "--quick" in argv
+    quick = args.quick
     os.environ["INKSIGHT_HOME"] = tempfile.mkdtemp(prefix="inksight-bench-")  # cold: no token cache
     from inksight.nlp.preprocess import PreprocessConfig
     from inksight.pipelines.train.config import TrainConfig
@@ -189,7 +204,7 @@ def main(argv: list[str] | None = None) -> dict:  # Long because it prints the w
     baseline = tfidf_baseline(splits, external=external)
     continued = continue_on_first_sentences(out / f"seed{seeds[0]}", out / "from", splits)
     optional = {}
-    if "--negations" in argv:
+    if args.negations:
         no_neg = train_main(
             TrainConfig(out=out / "no-neg", keep_negations=False, progress=False, **extra)
         )

@@ -9,6 +9,7 @@ Run: .venv/bin/python benchmarks/bench_cli_startup.py [--runs N]
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -39,8 +40,9 @@ def _seconds(args: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv = sys.argv[1:] if argv is None else argv
-    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 5
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command")
+    runs = parser.parse_known_args(argv)[0].runs  # make bench passes its flags to every one
     _seconds(COMMANDS[2][1])  # warm-up: builds the GloVe cache on a first run, fills the OS cache
     timings = {label: [_seconds(args) for _ in range(runs)] for label, args, _ in COMMANDS}
     medians = {label: statistics.median(times) for label, times in timings.items()}

@@ -6,6 +6,7 @@ Run: .venv/bin/python benchmarks/bench_preprocess.py [--quick]
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -25,8 +26,9 @@ def _timed(fn) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv = sys.argv[1:] if argv is None else argv
-    quick = "--quick" in argv
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the first 5,000 reviews only")
+    quick = parser.parse_known_args(argv)[0].quick  # make bench passes its flags to every one
     os.environ["INKSIGHT_HOME"] = tempfile.mkdtemp(prefix="inksight-bench-")  # a cold cache
     import spacy
 
