@@ -161,47 +161,46 @@ def test_a_model_trained_with_negation_scope_and_no_lemmas_cleans_new_text_the_s
     assert tokens == ["actors", "not", "~good"]  # as written ("actors"), "good" negated
 
 
-def test_a_negated_word_is_still_highlighted_by_a_model_trained_with_negation_scope(
-    tmp_path: Path,
-) -> None:
+def _tiny_model(tmp_path: Path, positive: list[str], negative: list[str], **options):
+    """A small model trained on these reviews, loaded as a user would load it."""
     import pandas as pd
 
     from inksight.nlp.classifier import load_classifier
-    from inksight.nlp.explain import word_contributions
 
-    rows = [{"text": f"A superb film, take {i}.", "label": 1} for i in range(60)]
-    rows += [{"text": f"Not superb at all, take {i}.", "label": 0} for i in range(60)]
+    rows = [{"text": t, "label": 1} for t in positive] + [{"text": t, "label": 0} for t in negative]
     data = tmp_path / "reviews.csv"
     pd.DataFrame(rows).to_csv(data, index=False)
     train_main(
         TrainConfig(
             out=tmp_path / "m", data=data, embed_dim=8, epochs=6, patience=6, batch_size=16,
-            lr=0.05, min_freq=1, progress=False, negation_scope=1,
+            lr=0.05, min_freq=1, progress=False, **options,
         )
     )  # fmt: skip
+    return load_classifier(tmp_path / "m")
 
-    pieces = dict(word_contributions(load_classifier(tmp_path / "m"), "Not superb."))
+
+def test_a_negated_word_is_still_highlighted_by_a_model_trained_with_negation_scope(
+    tmp_path: Path,
+) -> None:
+    from inksight.nlp.explain import word_contributions
+
+    model = _tiny_model(
+        tmp_path, [f"A superb film, take {i}." for i in range(60)],
+        [f"Not superb at all, take {i}." for i in range(60)], negation_scope=1,
+    )  # fmt: skip
+
+    pieces = dict(word_contributions(model, "Not superb."))
     assert pieces["superb"] is not None and pieces["superb"] < 0  # "~superb" pushed negative
 
 
 def test_a_rating_the_writer_gave_is_read_in_any_form_and_highlighted(tmp_path: Path) -> None:
-    import pandas as pd
-
-    from inksight.nlp.classifier import load_classifier
     from inksight.nlp.explain import word_contributions
 
-    rows = [{"text": f"Saw it on day {i}. 9/10", "label": 1} for i in range(60)]
-    rows += [{"text": f"Saw it on day {i}. 2/10", "label": 0} for i in range(60)]
-    data = tmp_path / "reviews.csv"
-    pd.DataFrame(rows).to_csv(data, index=False)
-    train_main(
-        TrainConfig(
-            out=tmp_path / "m", data=data, embed_dim=8, epochs=6, patience=6, batch_size=16,
-            lr=0.05, min_freq=1, progress=False,
-        )
+    model = _tiny_model(
+        tmp_path, [f"Saw it on day {i}. 9/10" for i in range(60)],
+        [f"Saw it on day {i}. 2/10" for i in range(60)],
     )  # fmt: skip
 
-    model = load_classifier(tmp_path / "m")
     assert model.classify("I give it 4.5/5").label == "positive"  # the same score out of ten
     assert model.classify("2 out of 10 from me").label == "negative"
     assert dict(word_contributions(model, "4.5 / 5"))["4.5 / 5"] > 0  # one piece, highlighted
