@@ -80,6 +80,15 @@ VARIANTS: list[tuple[str, dict]] = [
     ("no thin look at a page read unsurely (until 2026-12-05)", {"thin_look": False}),
     # The recogniser: fine-tuned on tuning-font handwriting, or the one in rapidocr's wheel.
     ("rapidocr's own recogniser (until 2026-12-05)", {"recognizer": "stock"}),
+    # Narrow hands: it emits one character per 8 px of crop width at most, so an unsure line is
+    # read again wider and the surer reading kept.
+    ("no line read again wider (until 2026-12-06)", {"stretch_below": 0.0}),
+    ("the wider reading kept only 0.05 surer", {"stretch_margin": 0.05}),
+    ("the wider reading kept only 0.1 surer", {"stretch_margin": 0.1}),
+    ("the wider reading kept only 0.2 surer", {"stretch_margin": 0.2}),
+    ("unsure lines read again 2x wider (under 0.9)", {"stretch": 2.0, "stretch_below": 0.9}),
+    ("unsure lines read again 2x wider (under 0.7)", {"stretch": 2.0, "stretch_below": 0.7}),
+    ("every line read again 2x wider", {"stretch": 2.0, "stretch_below": 1.01}),
 ]  # fmt: skip
 
 

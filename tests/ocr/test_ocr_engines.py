@@ -45,6 +45,17 @@ def test_registry_names_the_engines_and_rejects_unknown_ones():
         build_engine("tesseract")
 
 
+def test_a_line_written_narrow_is_read_in_full(engine):
+    # The recogniser emits at most one letter per 8 px at its 48 px height: squeezed to 35% of
+    # its width, this line has fewer frames than letters, and is read in full only wider.
+    text = "The acting was wonderful and the plot kept me guessing."
+    line = render_line(text)
+    narrow = line.resize((int(line.width * 0.35), line.height))
+    assert _cer(text, engine.read(narrow).text) <= 0.05
+    at_its_own_width = build_engine("rapidocr", stretch_below=0.0)
+    assert _cer(text, at_its_own_width.read(narrow).text) > 0.2
+
+
 @pytest.mark.real_assets
 def test_auto_falls_back_to_the_offline_engine_without_trocr_weights(tmp_path):
     assert build_engine("auto", trocr_model=tmp_path / "no-model").name == "rapidocr"
@@ -295,18 +306,24 @@ def test_a_photographed_line_in_a_hairline_hand_is_found_by_the_thin_look(engine
         thin=0.4,
     )
     # Measured with rapidocr's own recogniser, which the thin look was made for. Without it the
-    # faint look half-reads the line at best: a garble flagged as doubtful.
+    # faint look half-reads the line at best: a garble flagged as doubtful. Lines are read at
+    # their own width here: read 1.5x wider, this one comes out surer and with fewer of its words
+    # (docs/ocr-benchmark.md, "Narrow hands").
     words = set(truth.replace(",", "").replace(".", "").split())
-    stock = build_engine("rapidocr", recognizer="stock", thin_look=False, paper_look=False)
+    stock = build_engine(
+        "rapidocr", recognizer="stock", thin_look=False, paper_look=False, stretch_below=0.0
+    )
     garbled = stock.read(sample.image)
     assert len(words & set(garbled.text.split())) < 3
     assert all(line.low_confidence for line in garbled.lines)
 
     stock.thin_look = True
-    for reader in (stock, engine):  # the handwriting recogniser reads it too
+    handwriting = build_engine("rapidocr", stretch_below=0.0)
+    for reader in (stock, handwriting):  # the handwriting recogniser reads it too
         result = reader.read(sample.image)
         assert len(result.lines) == 1
         assert len(words & set(result.text.split())) >= 3  # "choir and how ... change"
+    assert len(engine.read(sample.image).lines) == 1  # as shipped, it is found all the same
 
 
 @pytest.mark.real_assets
