@@ -60,7 +60,8 @@ REC_HEIGHT = 48  # PP-OCRv4/v5/v6 recognisers are trained on 48 px high lines
 # cannot be read at its own width (47 characters in 337 px: 42 frames). A line read with less
 # than STRETCH_BELOW confidence is read again STRETCH times wider and the surer reading kept. On
 # three development sets of the tuning fonts, mean CER 0.0169 -> 0.0123, 0.0491 -> 0.0467 and
-# 0.0381 -> 0.0356; 2x wider, or every line, did less (docs/ocr-benchmark.md).
+# 0.0381 -> 0.0356; 2x wider, or every line, did less, and so did asking the wider reading to be
+# surer by a margin (docs/ocr-benchmark.md).
 STRETCH = 1.5
 STRETCH_BELOW = 0.9
 STRETCH_MARGIN = 0.0
@@ -94,8 +95,8 @@ def build(
         recognizer: ``"handwriting"`` (``HANDWRITING_RECOGNIZER``), ``"stock"`` (rapidocr's own)
             or the path of a PP-OCR recogniser ONNX with its characters in its metadata.
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...) or, for
-            ``charset``, ``batch_size``, ``language_model``, ``decoder_options``, ``stretch``
-            and ``stretch_below``, to ``RapidRecognizer``; ``crop_gamma`` defaults to
+            ``charset``, ``batch_size``, ``language_model``, ``decoder_options`` and the
+            ``stretch`` options, to ``RapidRecognizer``; ``crop_gamma`` defaults to
             ``CROP_GAMMA`` here.
     """
     from inksight.ocr.engines.base import OcrEngine
