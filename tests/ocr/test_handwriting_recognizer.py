@@ -159,3 +159,45 @@ def test_a_held_out_family_is_never_trained_on_and_is_scored_on_the_same_crops_a
     assert {row["font"] for row in small} == {"marck-script", "bad-script"}
     assert not {row["font"] for row in trained} & {"marck-script", "bad-script"}
     assert [row["image"] for row in small] == [row["image"] for row in larger]
+
+
+def _tiny_onnx(path, weight: np.ndarray, shape=(2, 3)) -> None:
+    """A one-MatMul graph with a float weight and an int64 shape constant, as a recogniser has."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "shape"], ["flat"]),
+         helper.make_node("MatMul", ["flat", "w"], ["y"])],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(weight.astype(np.float32), "w"),
+         numpy_helper.from_array(np.array(shape, dtype=np.int64), "shape")],
+    )  # fmt: skip
+    onnx.save(helper.make_model(graph), str(path))
+
+
+def test_two_recognisers_averaged_sit_halfway_and_another_graph_is_refused(tmp_path):
+    """The shipped recogniser is the mean of two fine-tunings: every trained weight halfway, the
+    graph's constants untouched; two models of different graphs are refused in one sentence."""
+    onnx = pytest.importorskip("onnx", reason="the script needs the onnx extra")
+    from onnx import numpy_helper
+
+    script = load_script("average_recognizers")
+    _tiny_onnx(tmp_path / "a.onnx", np.zeros((3, 2)))
+    _tiny_onnx(tmp_path / "b.onnx", np.full((3, 2), 4.0))
+    report = script.average_recognizers(
+        tmp_path / "a.onnx", tmp_path / "b.onnx", tmp_path / "m.onnx"
+    )
+    weights = {
+        t.name: numpy_helper.to_array(t) for t in onnx.load(tmp_path / "m.onnx").graph.initializer
+    }
+    assert np.array_equal(weights["w"], np.full((3, 2), 2.0, dtype=np.float32))
+    assert weights["shape"].tolist() == [2, 3] and report["averaged"] == 1
+    _tiny_onnx(tmp_path / "c.onnx", np.zeros((3, 2)), shape=(3, 2))
+    with pytest.raises(script.MismatchError, match=r"differ in the constant 'shape'\.$"):
+        script.average_recognizers(tmp_path / "a.onnx", tmp_path / "c.onnx", tmp_path / "n.onnx")
+    _tiny_onnx(tmp_path / "d.onnx", np.zeros((2, 2)))
+    with pytest.raises(script.MismatchError, match=r"differ in their weight 'w'\.$"):
+        script.average_recognizers(tmp_path / "a.onnx", tmp_path / "d.onnx", tmp_path / "n.onnx")
