@@ -19,17 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from inksight.ocr.engines.rapidocr import HANDWRITING_RECOGNIZER  # noqa: E402
 
 
 class MismatchError(ValueError):
@@ -65,7 +59,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("first", type=Path)
     parser.add_argument("second", type=Path)
     parser.add_argument("--weight", type=float, default=0.5, help="the second model's share")
-    parser.add_argument("--out", type=Path, default=HANDWRITING_RECOGNIZER)
+    # Required: the average is not the shipped model, so it never overwrites it by default.
+    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
         report = average_recognizers(args.first, args.second, args.out, args.weight)

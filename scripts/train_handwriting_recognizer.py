@@ -20,8 +20,8 @@ is where the OCR benchmark's hard tier loses most. This script:
    contrast (swelling downstrokes, hairline joins; ``inksight.ocr.synth._pointed_strokes``;
    measured, not shipped: it lost photographed lines, and averaged with the shipped model by
    ``scripts/average_recognizers.py`` it read a word on a blank wall; docs/ocr-benchmark.md).
-   onnx2torch makes the convolutions modules with parameters but keeps the weights of a MatMul or an Add as
-   constants, so the shipped model was fine-tuned in its convolutions' kernels only: the biases
+   onnx2torch makes the convolutions modules with parameters but keeps the weights of a MatMul
+   or an Add as constants, so the shipped model was fine-tuned in its convolutions' kernels only: the biases
    added after them, its neck's mixing blocks, their layer norms and its last layer are
    rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not kept: it
    read an unseen family worse).

@@ -103,8 +103,8 @@ def build(
 
     options.setdefault("crop_gamma", CROP_GAMMA)
     models = load_models(threads=threads, detector=detector, recognizer=recognizer)
-    names = ("charset", "batch_size", "language_model", "decoder_options")
-    names += ("stretch", "stretch_below", "stretch_margin")
+    names = ("charset", "batch_size", "language_model", "decoder_options", "stretch",
+             "stretch_below", "stretch_margin")  # fmt: skip
     recognizer_options = {k: options.pop(k) for k in names if k in options}
     return OcrEngine(
         RapidRecognizer(models, **recognizer_options), RapidDetector(models), **options
@@ -233,7 +233,8 @@ class RapidRecognizer:
             else None
         )
         self.batch_size = batch_size
-        self.stretch, self.stretch_below = stretch, stretch_below
+        self.stretch = stretch
+        self.stretch_below = stretch_below
         self.stretch_margin = stretch_margin
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
