@@ -6,10 +6,12 @@ Only the edges (the ``inksight`` commands and the notebook facade ``inksight.cla
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 from inksight.nlp.hub import check_push_target
 from inksight.nlp.preprocess import TEXT_CLEANING
 from inksight.pipelines.assets import default_model_dir, sentiment_model_path
+from inksight.pipelines.errors import PipelineError
 from inksight.pipelines.train.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -33,21 +36,48 @@ __all__ = [
 
 
 def ensure_default_model(*, rebuild: bool = False, progress: bool = True) -> Path:
-    """The default model's folder, training it first (with a progress bar) when it is missing."""
-    folder = default_model_dir()
-    if not rebuild and (folder / "model.safetensors").is_file():
-        _say_if_stale(folder)
-        return folder
-    from inksight.pipelines.train.fit import train_main
+    """The default model's folder, training it first (with a progress bar) when it is missing.
 
-    print(
-        f"No default model yet: training one on the IMDB reviews into {folder} "
-        "(a few minutes, once).",
-        file=sys.stderr,
-    )
-    metrics = train_main(TrainConfig(out=folder, progress=progress))
+    Two processes that both find it missing (two benchmarks started side by side on a fresh
+    machine, a notebook beside the app) train it once: the second waits for the first's model.
+    """
+    folder = default_model_dir()
+    with _training_lock(folder):
+        if not rebuild and (folder / "model.safetensors").is_file():
+            _say_if_stale(folder)
+            return folder
+        from inksight.pipelines.train.fit import train_main
+
+        print(
+            f"No default model yet: training one on the IMDB reviews into {folder} "
+            "(a few minutes, once).",
+            file=sys.stderr,
+        )
+        metrics = train_main(TrainConfig(out=folder, progress=progress))
     print(f"Default model ready: test accuracy {metrics['test']['accuracy']:.3f}.", file=sys.stderr)
     return folder
+
+
+@contextlib.contextmanager
+def _training_lock(folder: Path) -> Iterator[None]:
+    """Held while the default model is looked for and, if missing, trained: a model folder is
+    written file by file, so nobody reads one that another process is still writing."""
+    from inksight.pipelines.batch.journal import FileLock
+
+    lock = folder.with_name(folder.name + ".lock")
+    busy = f"another Inksight process is training the default model into {folder}."
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        held = FileLock(lock, busy)
+    except PipelineError:
+        print(f"Waiting: {busy}", file=sys.stderr)
+        held = FileLock(lock, busy, wait=True)
+    except OSError:  # a model in a read-only place (INKSIGHT_MODEL): nobody trains it there
+        if not (folder / "model.safetensors").is_file():
+            raise
+        held = contextlib.nullcontext()
+    with held:
+        yield
 
 
 # The settings that make the default recipe (docs/sentiment.md); a cached default model trained
