@@ -179,7 +179,7 @@ def _tiny_onnx(path, weight: np.ndarray, shape=(2, 3)) -> None:
 
 
 def test_two_recognisers_averaged_sit_halfway_and_another_graph_is_refused(tmp_path):
-    """The shipped recogniser is the mean of two fine-tunings: every trained weight halfway, the
+    """Two fine-tunings averaged (a candidate, not shipped): every trained weight halfway, the
     graph's constants untouched; two models of different graphs are refused in one sentence."""
     onnx = pytest.importorskip("onnx", reason="the script needs the onnx extra")
     from onnx import numpy_helper
