@@ -15,6 +15,13 @@ clean/photo); the shipped defaults in ``ocr/engines/rapidocr.py``, ``ocr/decodin
     python benchmarks/tune_ocr_reader.py                 # about 15 minutes on 2 quiet cores
     python benchmarks/tune_ocr_reader.py --lines 4 --pages 1   # a smoke run
     python benchmarks/tune_ocr_reader.py --seed 50000 --thin 0.4 --lines 40 --pages 10  # hairlines
+    python benchmarks/tune_ocr_reader.py --lines 0 --pages 0 --blanks 162 --recognizer NEW.onnx
+
+A reader must also find nothing where nothing is written: ``--blanks N`` reads N development
+blanks (papers, photographed sheets, a wall, noise, a cluttered desk; seeds apart from the
+benchmark's) with every variant, and reports how many gave a line or said "writing was found",
+and the surest readings it dropped, so a new recogniser's floor for short readings
+(``SHORT_MIN_CONFIDENCE``) is chosen on them.
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inksight.ocr.engines.base import SHORT_LINE_CHARS  # noqa: E402
 from inksight.ocr.engines.rapidocr import DEFAULT_DETECTOR  # noqa: E402
 from inksight.ocr.fonts import HARD_HELD_OUT_FONTS, HARD_TUNING_FONTS  # noqa: E402
 from inksight.ocr.metrics import summarize, summarize_by_tag  # noqa: E402
-from inksight.ocr.synth import write_dataset  # noqa: E402
+from inksight.ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
 from inksight.pipelines.errors import AssetError  # noqa: E402
 from inksight.pipelines.ocr_jobs import (  # noqa: E402
     build_ocr_engine,
@@ -43,6 +51,9 @@ from inksight.pipelines.ocr_jobs import (  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 SUBSETS = [(kind, style) for kind in ("line", "page") for style in ("clean", "photo")]
 SEED = 20_000  # far from the benchmark's seeds (its hard tier uses seed + 100 ...)
+# The development blanks: 81 at each of these seeds and up (the benchmark's are 2024 and up).
+BLANK_SEEDS = (30_000, 40_000, 50_000, 60_000)
+BLANKS_PER_SEED = 81
 
 # The shipped reader, then one setting changed at a time: (name, build_ocr_engine options).
 VARIANTS: list[tuple[str, dict]] = [
@@ -108,6 +119,8 @@ def render_dev_set(
     for number, (kind, style) in enumerate(SUBSETS):
         subset = f"{kind}-{style}"
         count = lines if kind == "line" else pages
+        if count == 0:  # e.g. a run that reads only the blanks
+            continue
         for record in write_dataset(
             folder / subset, texts, fonts, count, kinds=(kind,), styles=(style,),
             seed=seed + number, tier="hard", thin=thin, pointed=pointed,
@@ -115,6 +128,69 @@ def render_dev_set(
             record["image"] = f"{subset}/{record['image']}"
             records.append(record)
     return records
+
+
+def development_blanks(count: int, first: int = 0) -> list[tuple[str, object]]:
+    """Development blanks ``first`` to ``first + count - 1`` as (kind, image): blank number ``n``
+    is kind ``BLANKS[i % 9]`` at seed ``base + i``, 81 for each base of ``BLANK_SEEDS`` in turn."""
+    limit = len(BLANK_SEEDS) * BLANKS_PER_SEED
+    if first + count > limit:
+        raise SystemExit(f"--blanks takes at most {limit} development blanks.")
+    blanks = []
+    for number in range(first, first + count):
+        base, i = BLANK_SEEDS[number // BLANKS_PER_SEED], number % BLANKS_PER_SEED
+        kind = BLANKS[i % len(BLANKS)]
+        blanks.append((kind, render_blank(kind, seed=base + i)))
+    return blanks
+
+
+class _RecordingRecognizer:
+    """The engine's recogniser, keeping every reading it gives, also those the reader drops."""
+
+    def __init__(self, recognizer) -> None:
+        self.inner, self.readings = recognizer, []
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def recognize(self, crops: list) -> list[tuple[str, float]]:
+        readings = self.inner.recognize(crops)
+        self.readings.extend(readings)
+        return readings
+
+
+def read_blanks(options: dict, blanks: list[tuple[str, object]]) -> dict:
+    """What one variant reads where nothing is written: images that gave a line, images where it
+    said "writing was found", and its surest readings there (kept or dropped), short and long."""
+    engine = build_ocr_engine("rapidocr", **options)
+    recorder = _RecordingRecognizer(engine.recognizer)
+    engine.recognizer = recorder
+    with_lines, writing_found, seen = [], 0, []
+    for kind, image in blanks:
+        recorder.readings = []
+        result = engine.read(image)
+        if result.lines:
+            with_lines.append({"kind": kind, "text": result.text})
+        writing_found += any("writing was found" in warning for warning in result.warnings)
+        readings = {(round(float(c), 3), " ".join(t.split())) for t, c in recorder.readings}
+        # Once per image (its later looks often read the same box again); one character alone
+        # is never a line.
+        seen += [(c, t, kind) for c, t in readings if len(t.replace(" ", "")) >= 2]
+    seen.sort(reverse=True)
+
+    def surest(short: bool) -> list:
+        chosen = [r for r in seen if (len(r[1].replace(" ", "")) <= SHORT_LINE_CHARS) == short]
+        return chosen[:5]
+
+    return {
+        "images": len(blanks),
+        "images_with_lines": len(with_lines),
+        "examples": with_lines[:5],
+        "writing_found": writing_found,
+        # A short-reading floor above the first of these keeps every blank here empty of them.
+        "surest_short_readings": surest(short=True),
+        "surest_longer_readings": surest(short=False),
+    }
 
 
 def read_variant(options: dict, folder: Path, records: list[dict]) -> dict:
@@ -130,7 +206,7 @@ def read_variant(options: dict, folder: Path, records: list[dict]) -> dict:
     overall = summarize(scores)
     effects = summarize_by_tag(scores)
     return {
-        "mean_subset_cer": round(sum(cers) / len(cers), 6),
+        "mean_subset_cer": round(sum(cers) / len(cers), 6) if cers else None,
         "line_recall": overall.get("line_recall"),
         "by_subset": {key: report.get("cer") for key, report in by_subset.items()},
         "seconds": round(time.perf_counter() - started, 1),
@@ -166,6 +242,10 @@ def main(argv: list[str] | None = None) -> dict:
         "--recognizer", nargs="+", default=(), type=Path, metavar="ONNX",
         help="also read with these recogniser files (build_ocr_engine's recognizer=PATH)",
     )  # fmt: skip
+    parser.add_argument(
+        "--blanks", type=int, default=0, metavar="N",
+        help="also read N development blanks with every variant (162: the usual check)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     name = str(args.seed)
     name += f"-thin{args.thin:g}" if args.thin else ""
@@ -173,6 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
     folder = RESULTS / "ocr_reader_tuning_data" / name
     records = render_dev_set(folder, args.lines, args.pages, args.seed, args.thin, args.pointed)
     print(f"development set: {len(records)} images in {len(HARD_TUNING_FONTS)} tuning fonts")
+    blanks = development_blanks(args.blanks)
     rows = []
     chosen = [
         (name, options) for name, options in VARIANTS
@@ -180,9 +261,16 @@ def main(argv: list[str] | None = None) -> dict:
     ]  # fmt: skip
     chosen += [(f"recogniser {path}", {"recognizer": str(path)}) for path in args.recognizer]
     for name, options in chosen:
-        rows.append({"variant": name, "options": options, **read_variant(options, folder, records)})
-        print(f"  {name:48s} mean CER {rows[-1]['mean_subset_cer']:.4f}  {rows[-1]['by_subset']}")
-    best = min(rows, key=lambda row: row["mean_subset_cer"])
+        row = {"variant": name, "options": options}
+        if records:
+            row |= read_variant(options, folder, records)
+            print(f"  {name:48s} mean CER {row['mean_subset_cer']:.4f}  {row['by_subset']}")
+        if blanks:
+            row["blanks"] = read_blanks(options, blanks)
+            print(f"  {name:48s} {_blank_summary(row['blanks'])}")
+        rows.append(row)
+    scored = [row for row in rows if row.get("mean_subset_cer") is not None]
+    best = min(scored, key=lambda row: row["mean_subset_cer"]) if scored else rows[0]
     result = {
         "benchmark": "ocr_reader_tuning",
         "command": "python benchmarks/tune_ocr_reader.py " + " ".join(argv or sys.argv[1:]),
@@ -193,12 +281,28 @@ def main(argv: list[str] | None = None) -> dict:
         "images": len(records),
         "shipped_detector": DEFAULT_DETECTOR,
         "variants": rows,
-        "chosen": best["variant"],
+        "blanks": len(blanks),
+        "chosen": best["variant"] if scored else None,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"lowest mean CER: {best['variant']} ({best['mean_subset_cer']:.4f}); wrote {args.out}")
+    if scored:
+        print(f"lowest mean CER: {best['variant']} ({best['mean_subset_cer']:.4f})")
+    print(f"wrote {args.out}")
     return result
+
+
+def _blank_summary(report: dict) -> str:
+    surest = report["surest_short_readings"][:1]
+    short = (
+        f"surest short reading {surest[0][1]!r} {surest[0][0]:.2f}"
+        if surest
+        else "no short reading"
+    )
+    return (
+        f"blanks: {report['images_with_lines']} of {report['images']} with a line, "
+        f"{report['writing_found']} 'writing was found'; {short}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Load a file of ``scripts/`` as a module: the scripts are not a package, and tests call their
-functions directly."""
+"""Load a file of ``scripts/`` (or ``benchmarks/``) as a module: they are not packages, and tests
+call their functions directly."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 from types import ModuleType
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+BENCHMARKS = SCRIPTS.parent / "benchmarks"
 
 
-def load_script(name: str) -> ModuleType:
-    """``scripts/<name>.py``, imported under ``name``."""
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+def load_script(name: str, folder: Path = SCRIPTS) -> ModuleType:
+    """``<folder>/<name>.py`` (``scripts/`` unless told), imported under ``name``."""
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
