@@ -20,7 +20,7 @@ clean/photo); the shipped defaults in ``ocr/engines/rapidocr.py``, ``ocr/decodin
 A reader must also find nothing where nothing is written: ``--blanks N`` reads N development
 blanks (papers, photographed sheets, a wall, noise, a cluttered desk; seeds apart from the
 benchmark's) with every variant, and reports how many gave a line or said "writing was found",
-and the surest readings it dropped, so a new recogniser's floor for short readings
+and the surest readings it saw there, kept or dropped, so a new recogniser's floor for short readings
 (``SHORT_MIN_CONFIDENCE``) is chosen on them.
 """
 
@@ -31,6 +31,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,9 +132,10 @@ def render_dev_set(
     return records
 
 
-def development_blanks(count: int, first: int = 0) -> list[tuple[str, object]]:
-    """Development blanks ``first`` to ``first + count - 1`` as (kind, image): blank number ``n``
-    is kind ``BLANKS[i % 9]`` at seed ``base + i``, 81 for each base of ``BLANK_SEEDS`` in turn."""
+def development_blanks(count: int, first: int = 0) -> list[tuple[str, Image.Image]]:
+    """Development blanks ``first`` to ``first + count - 1`` as (kind, image). They come 81 to a
+    base of ``BLANK_SEEDS``: blank ``n`` is ``render_blank(BLANKS[i % 9], base + i)`` with
+    ``base = BLANK_SEEDS[n // 81]`` and ``i = n % 81``."""
     limit = len(BLANK_SEEDS) * BLANKS_PER_SEED
     if first + count > limit:
         raise SystemExit(f"--blanks takes at most {limit} development blanks.")
@@ -159,7 +162,7 @@ class _RecordingRecognizer:
         return readings
 
 
-def read_blanks(options: dict, blanks: list[tuple[str, object]]) -> dict:
+def read_blanks(options: dict, blanks: list[tuple[str, Image.Image]]) -> dict:
     """What one variant reads where nothing is written: images that gave a line, images where it
     said "writing was found", and its surest readings there (kept or dropped), short and long."""
     engine = build_ocr_engine("rapidocr", **options)
