@@ -209,7 +209,7 @@ def read_variant(options: dict, folder: Path, records: list[dict]) -> dict:
     overall = summarize(scores)
     effects = summarize_by_tag(scores)
     return {
-        "mean_subset_cer": round(sum(cers) / len(cers), 6) if cers else None,
+        "mean_subset_cer": round(sum(cers) / len(cers), 6),
         "line_recall": overall.get("line_recall"),
         "by_subset": {key: report.get("cer") for key, report in by_subset.items()},
         "seconds": round(time.perf_counter() - started, 1),
@@ -272,8 +272,8 @@ def main(argv: list[str] | None = None) -> dict:
             row["blanks"] = read_blanks(options, blanks)
             print(f"  {name:48s} {_blank_summary(row['blanks'])}")
         rows.append(row)
-    scored = [row for row in rows if row.get("mean_subset_cer") is not None]
-    best = min(scored, key=lambda row: row["mean_subset_cer"]) if scored else rows[0]
+    scored = [row for row in rows if "mean_subset_cer" in row]  # none when only blanks were read
+    best = min(scored, key=lambda row: row["mean_subset_cer"]) if scored else None
     result = {
         "benchmark": "ocr_reader_tuning",
         "command": "python benchmarks/tune_ocr_reader.py " + " ".join(argv or sys.argv[1:]),
@@ -285,11 +285,11 @@ def main(argv: list[str] | None = None) -> dict:
         "shipped_detector": DEFAULT_DETECTOR,
         "variants": rows,
         "blanks": len(blanks),
-        "chosen": best["variant"] if scored else None,
+        "chosen": best and best["variant"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
-    if scored:
+    if best:
         print(f"lowest mean CER: {best['variant']} ({best['mean_subset_cer']:.4f})")
     print(f"wrote {args.out}")
     return result
