@@ -44,6 +44,7 @@ elsewhere, then ``build_ocr_engine("rapidocr", recognizer=PATH)``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import sys
@@ -139,19 +140,21 @@ def _write_crops(out: Path, seed: int, count: int, thin: float, pointed: float) 
     )  # fmt: skip
     engine = build_ocr_engine("rapidocr", recognizer="stock")
     handed: list[list[np.ndarray]] = []
-    recognize = engine.recognizer.recognize
 
-    def spy(crops):
+    def keep_and_stop(crops):
+        # The first crops the reader hands its recogniser are all that is kept; reading them and
+        # the looks after would take twice as long as rendering and detecting.
         handed.append([np.asarray(crop) for crop in crops])
-        return recognize(crops)
+        raise _CropsHanded
 
-    engine.recognizer.recognize = spy
+    engine.recognizer.recognize = keep_and_stop
     (out / "crops").mkdir(parents=True, exist_ok=True)
     unfinished = out / "crops.jsonl.partial"  # renamed when done: a stopped run is not a cache
     with unfinished.open("w", encoding="utf-8") as listing:
         for number, record in enumerate(records):
             handed.clear()
-            engine.read(str(out / "render" / record["image"]))
+            with contextlib.suppress(_CropsHanded):
+                engine.read(str(out / "render" / record["image"]))
             if not handed or len(handed[0]) != 1:  # the first reading: the page as detected
                 continue
             name = f"crops/{seed}-{number:05d}.png"
@@ -159,6 +162,10 @@ def _write_crops(out: Path, seed: int, count: int, thin: float, pointed: float) 
             row = {"image": name, "text": record["text"], "font": record["font"]}
             listing.write(json.dumps(row) + "\n")
     unfinished.replace(out / "crops.jsonl")
+
+
+class _CropsHanded(Exception):
+    """Raised by the recogniser's stand-in once the reader has handed it the detected crops."""
 
 
 def _render_order(row: dict) -> tuple[int, int]:
