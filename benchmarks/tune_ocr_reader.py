@@ -16,6 +16,7 @@ clean/photo); the shipped defaults in ``ocr/engines/rapidocr.py``, ``ocr/decodin
     python benchmarks/tune_ocr_reader.py --lines 4 --pages 1   # a smoke run
     python benchmarks/tune_ocr_reader.py --seed 50000 --thin 0.4 --lines 40 --pages 10  # hairlines
     python benchmarks/tune_ocr_reader.py --lines 0 --pages 0 --blanks 162 --recognizer NEW.onnx
+    python benchmarks/tune_ocr_reader.py --no-shipped --recognizer NEW.onnx --short-floor 0.75
 
 A reader must also find nothing where nothing is written: ``--blanks N`` reads N development
 blanks (papers, photographed sheets, a wall, noise, a cluttered desk; seeds apart from the
@@ -246,6 +247,15 @@ def main(argv: list[str] | None = None) -> dict:
         help="also read with these recogniser files (build_ocr_engine's recognizer=PATH)",
     )  # fmt: skip
     parser.add_argument(
+        "--short-floor", nargs="+", default=(), type=float, metavar="CONF",
+        help="also read with the shipped recogniser and each --recognizer file keeping readings "
+        "of 3 characters or fewer only from this confidence (SHORT_MIN_CONFIDENCE)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-shipped", action="store_true",
+        help="leave the shipped reader out (reading is deterministic: an earlier run has it)",
+    )  # fmt: skip
+    parser.add_argument(
         "--blanks", type=int, default=0, metavar="N",
         help="also read N development blanks with every variant (162: the usual check)",
     )  # fmt: skip
@@ -262,7 +272,15 @@ def main(argv: list[str] | None = None) -> dict:
         (name, options) for name, options in VARIANTS
         if name == "shipped" or not args.only or any(word in name for word in args.only)
     ]  # fmt: skip
-    chosen += [(f"recogniser {path}", {"recognizer": str(path)}) for path in args.recognizer]
+    recognizers = [(f"recogniser {path}", {"recognizer": str(path)}) for path in args.recognizer]
+    chosen += recognizers
+    chosen += [
+        (f"{name}, short readings kept from {floor:g}", {**options, "short_min_confidence": floor})
+        for name, options in [("shipped", {}), *recognizers]
+        for floor in args.short_floor
+    ]
+    if args.no_shipped:
+        chosen = [(name, options) for name, options in chosen if name != "shipped"]
     for name, options in chosen:
         row = {"variant": name, "options": options}
         if records:

@@ -113,6 +113,8 @@ class OcrEngine:
             blank paper).
         long_min_confidence: The same for lines of LONG_READING_CHARS characters or more (the
             lower of the two counts): blank paper never reads that long.
+        short_min_confidence: The same for readings of SHORT_LINE_CHARS characters or fewer (the
+            higher counts): a blank wall or desk reads as a short word more often than a long one.
         low_confidence: Lines under this confidence are kept but flagged.
         flatten: Find a photographed sheet and warp it flat.
         normalise: Even out shadows and uneven light before detection.
@@ -139,6 +141,7 @@ class OcrEngine:
         *,
         min_confidence: float = 0.5,
         long_min_confidence: float = LONG_READING_EVIDENCE,
+        short_min_confidence: float = SHORT_MIN_CONFIDENCE,
         low_confidence: float = 0.8,
         flatten: bool = True,
         normalise: bool = True,
@@ -154,6 +157,7 @@ class OcrEngine:
         self.detector = detector
         self.min_confidence = min_confidence
         self.long_min_confidence = long_min_confidence
+        self.short_min_confidence = short_min_confidence
         self.low_confidence = low_confidence
         self.flatten = flatten
         self.normalise = normalise
@@ -397,7 +401,7 @@ class OcrEngine:
             text = " ".join(text.split())
             # Table edges and shadows read as nothing, or as a letter or two the model doubts;
             # a blank wall or desk as "57" or "pom" at 0.55-0.59 (the short-reading rule).
-            writing = writing or _shows_writing(text, confidence, look.evidence)
+            writing = writing or self._shows_writing(text, confidence, look.evidence)
             if not self._keeps(text, confidence):
                 continue
             # Back to the pixels of the file, which may have been decoded at a reduced scale.
@@ -410,7 +414,14 @@ class OcrEngine:
         floor = self.min_confidence
         if _is_long(text):
             floor = min(floor, self.long_min_confidence)
-        return not _too_unsure(text, confidence, floor)
+        return not _too_unsure(text, confidence, floor, self.short_min_confidence)
+
+    def _shows_writing(self, text: str, confidence: float, evidence: float) -> bool:
+        """Whether an unkept reading still shows that writing is there, if not legibly: a long
+        reading at LONG_READING_EVIDENCE, a shorter one at ``evidence``."""
+        if _is_long(text):
+            return confidence >= LONG_READING_EVIDENCE
+        return not _too_unsure(text, confidence, evidence, self.short_min_confidence)
 
     def _line(self, text: str, confidence: float, box: np.ndarray, *, page: int) -> Line:
         return Line(
@@ -422,25 +433,17 @@ class OcrEngine:
         )
 
 
-def _too_unsure(text: str, confidence: float, min_confidence: float) -> bool:
+def _too_unsure(text: str, confidence: float, floor: float, short_floor: float) -> bool:
     """Whether a reading is too short, or too unsure for its length, to be a line of writing."""
     chars = len(text.replace(" ", ""))
-    if chars < MIN_LINE_CHARS or confidence < min_confidence:
+    if chars < MIN_LINE_CHARS or confidence < floor:
         return True
-    return chars <= SHORT_LINE_CHARS and confidence < SHORT_MIN_CONFIDENCE
+    return chars <= SHORT_LINE_CHARS and confidence < short_floor
 
 
 def _is_long(text: str) -> bool:
     """Whether a reading is long enough that blank paper never gave one (LONG_READING_CHARS)."""
     return len(text.replace(" ", "")) >= LONG_READING_CHARS
-
-
-def _shows_writing(text: str, confidence: float, evidence: float) -> bool:
-    """Whether an unkept reading still shows that writing is there, if not legibly: a long
-    reading at LONG_READING_EVIDENCE, a shorter one at ``evidence``."""
-    if _is_long(text):
-        return confidence >= LONG_READING_EVIDENCE
-    return not _too_unsure(text, confidence, evidence)
 
 
 def _sure_chars(lines: list[Line]) -> float:

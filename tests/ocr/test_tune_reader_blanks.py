@@ -11,7 +11,7 @@ from inksight.ocr.engines.base import SHORT_MIN_CONFIDENCE
 pytestmark = pytest.mark.real_assets
 
 
-def test_the_blank_check_reports_what_the_reader_dropped_as_well_as_lines():
+def test_the_blank_check_reports_what_the_reader_dropped_and_what_a_lower_floor_keeps():
     tune = load_script("tune_ocr_reader", BENCHMARKS)
     blanks = tune.development_blanks(1, first=52)  # the wall at seed 30052
     assert [kind for kind, _ in blanks] == ["wall"]
@@ -22,3 +22,6 @@ def test_the_blank_check_reports_what_the_reader_dropped_as_well_as_lines():
     confidence, text, kind = report["surest_short_readings"][0]
     assert kind == "wall" and len(text) <= 3
     assert 0.5 < confidence < SHORT_MIN_CONFIDENCE
+    # With the floor lowered under that reading (a variant of --short-floor), the wall is text.
+    lowered = tune.read_blanks({"short_min_confidence": 0.5}, blanks)
+    assert lowered["images_with_lines"] == 1 and lowered["examples"][0]["text"] == text
