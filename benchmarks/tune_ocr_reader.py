@@ -16,7 +16,7 @@ clean/photo); the shipped defaults in ``ocr/engines/rapidocr.py``, ``ocr/decodin
     python benchmarks/tune_ocr_reader.py --lines 4 --pages 1   # a smoke run
     python benchmarks/tune_ocr_reader.py --seed 50000 --thin 0.4 --lines 40 --pages 10  # hairlines
     python benchmarks/tune_ocr_reader.py --lines 0 --pages 0 --blanks 162 --recognizer NEW.onnx
-    python benchmarks/tune_ocr_reader.py --no-shipped --recognizer NEW.onnx --short-floor 0.75
+    python benchmarks/tune_ocr_reader.py --candidates-only --recognizer NEW.onnx --short-floor 0.75
 
 A reader must also find nothing where nothing is written: ``--blanks N`` reads N development
 blanks (papers, photographed sheets, a wall, noise, a cluttered desk; seeds apart from the
@@ -248,12 +248,13 @@ def main(argv: list[str] | None = None) -> dict:
     )  # fmt: skip
     parser.add_argument(
         "--short-floor", nargs="+", default=(), type=float, metavar="CONF",
-        help="also read with the shipped recogniser and each --recognizer file keeping readings "
-        "of 3 characters or fewer only from this confidence (SHORT_MIN_CONFIDENCE)",
+        help="also read each --recognizer file (without one, the shipped reader) keeping readings "
+        "of 3 characters or fewer only from these confidences (SHORT_MIN_CONFIDENCE)",
     )  # fmt: skip
     parser.add_argument(
-        "--no-shipped", action="store_true",
-        help="leave the shipped reader out (reading is deterministic: an earlier run has it)",
+        "--candidates-only", action="store_true",
+        help="read only the --recognizer files at their floors, not the shipped reader (reading "
+        "is deterministic: an earlier run has its figures) nor the variants",
     )  # fmt: skip
     parser.add_argument(
         "--blanks", type=int, default=0, metavar="N",
@@ -273,14 +274,12 @@ def main(argv: list[str] | None = None) -> dict:
         if name == "shipped" or not args.only or any(word in name for word in args.only)
     ]  # fmt: skip
     recognizers = [(f"recogniser {path}", {"recognizer": str(path)}) for path in args.recognizer]
-    chosen += recognizers
-    chosen += [
+    candidates = recognizers + [
         (f"{name}, short readings kept from {floor:g}", {**options, "short_min_confidence": floor})
-        for name, options in [("shipped", {}), *recognizers]
+        for name, options in recognizers or [("shipped", {})]
         for floor in args.short_floor
     ]
-    if args.no_shipped:
-        chosen = [(name, options) for name, options in chosen if name != "shipped"]
+    chosen = candidates if args.candidates_only else chosen + candidates
     for name, options in chosen:
         row = {"variant": name, "options": options}
         if records:
