@@ -17,28 +17,31 @@ is where the OCR benchmark's hard tier loses most. This script:
    its characters in the metadata, where rapidocr looks for them. ``--mix A`` writes rapidocr's
    weights plus A times fine-tuning's change instead (weight-space ensembling, WiSE-FT; measured,
    not kept: docs/ocr-benchmark.md). ``--pointed N`` adds N lines drawn with a pointed pen's
-   contrast (swelling downstrokes, hairline joins; ``inksight.ocr.synth._pointed_strokes``;
-   measured, not shipped: it lost photographed lines, and averaged with the shipped model by
-   ``scripts/average_recognizers.py`` it read a word on a blank wall; docs/ocr-benchmark.md).
+   contrast (swelling downstrokes, hairline joins; ``inksight.ocr.synth._pointed_strokes``):
+   alone it lost photographed lines; averaged with the plain recipe's model by
+   ``scripts/average_recognizers.py`` it is the shipped model (docs/ocr-benchmark.md).
    onnx2torch makes the convolutions modules with parameters but keeps the weights of a MatMul
    or an Add as constants, so the shipped model was fine-tuned in its convolutions' kernels only: the biases
    added after them, its neck's mixing blocks, their layer norms and its last layer are
    rapidocr's. ``--tune all`` trains those too (``train_constants``; measured, not kept: it
    read an unseen family worse).
 
-About 25 minutes on 2 cores for the shipped model:
+The shipped model is the average of two runs, the plain recipe and the one with pointed-pen lines
+(about 40 minutes each on 2 cores, after 11 minutes rendering the crops once into ``--work``):
 
     pip install --no-deps onnx2torch==1.5.15   # its torchvision requirement is for ops unused here
-    python scripts/train_handwriting_recognizer.py
+    python scripts/train_handwriting_recognizer.py --out plain.onnx
+    python scripts/train_handwriting_recognizer.py --pointed 2400 --out pointed.onnx
+    python scripts/average_recognizers.py plain.onnx pointed.onnx --out ocr/engines/models/pp-ocrv6-rec-handwriting.onnx
 
 Memory: training holds about 12 GB at its peak with glibc's allocator (crops of every width
 fragment its heap). With jemalloc (Debian ``libjemalloc2``) it holds 3.7 GB and writes the same
 model to the byte, in about 1.8 times the time (100 steps, 2 cores, 2026-12-06):
 
-    LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 python scripts/train_handwriting_recognizer.py
+    LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 python scripts/train_handwriting_recognizer.py --out plain.onnx
 
-The result goes to ``inksight.ocr.engines.rapidocr.HANDWRITING_RECOGNIZER`` (``--out`` to write it
-elsewhere, then ``build_ocr_engine("rapidocr", recognizer=PATH)``).
+Read with a model written elsewhere by ``build_ocr_engine("rapidocr", recognizer=PATH)``; the
+shipped one is ``inksight.ocr.engines.rapidocr.HANDWRITING_RECOGNIZER``.
 """
 
 from __future__ import annotations
@@ -63,7 +66,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inksight.ocr.engines.rapidocr import (  # noqa: E402
-    HANDWRITING_RECOGNIZER,
     REC_HEIGHT,
     ctc_emitted,
     decoded_columns,
@@ -413,7 +415,7 @@ def train_constants(net: torch.nn.Module) -> int:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "handwriting-recognizer")
-    parser.add_argument("--out", type=Path, default=HANDWRITING_RECOGNIZER)
+    parser.add_argument("--out", type=Path, required=True, help="the ONNX file to write")
     parser.add_argument("--steps", type=int, default=700)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)

@@ -52,11 +52,12 @@ FAINT_MIN_CONFIDENCE = 0.65
 FAINT_MIN_CHARS = 3
 LATER_LOOK_EVIDENCE = 0.6  # what a faint or paper look must read (3+ characters) to show writing
 MIN_LINE_CHARS = 2  # a mug's rim reads as "O", a pen as "/": one character alone is not a line
-# A reading this short is little evidence of writing: it needs SHORT_MIN_CONFIDENCE. On 81
-# development blanks the handwriting recogniser read "57", "pom" and "20" at 0.55-0.59; of 285
-# lines read on three development sets, one true line was this short and less sure ("'ve", 0.64).
+# A reading this short is little evidence of writing: it needs SHORT_MIN_CONFIDENCE. On 162
+# development blanks the handwriting recogniser read a wall as "pom" at 0.735, every other short
+# reading at 0.60 or less; on five development sets no short reading of writing was lost at 0.75
+# or 0.8 (benchmarks/tune_ocr_reader.py --short-floor; docs/ocr-benchmark.md).
 SHORT_LINE_CHARS = 3
-SHORT_MIN_CONFIDENCE = 0.65
+SHORT_MIN_CONFIDENCE = 0.75
 # The thin look: a page read with less than this confidence (per character) is read once more
 # with grey ink darkened (THIN_GAMMA) and the detector at THIN_SIDE, and that reading is kept when
 # it holds THIN_MARGIN times as many sure characters. Hairline hands (pointed pen, a worn pencil)
@@ -400,7 +401,7 @@ class OcrEngine:
         for line, (text, confidence) in zip(found, readings, strict=True):
             text = " ".join(text.split())
             # Table edges and shadows read as nothing, or as a letter or two the model doubts;
-            # a blank wall or desk as "57" or "pom" at 0.55-0.59 (the short-reading rule).
+            # a blank wall as "pom" at 0.735 (the short-reading rule).
             writing = writing or self._shows_writing(text, confidence, look.evidence)
             if not self._keeps(text, confidence):
                 continue
