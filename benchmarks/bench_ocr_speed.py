@@ -9,6 +9,11 @@ and page photos of synthetic handwriting (``inksight.ocr.synth``; DejaVu Sans wh
 installed), plus the same page photos at phone-camera size (4000 x 3000 JPEG). Targets: a line in
 <= 0.25 s and a page photo in <= 0.6 s.
 
+The engines take turns image by image, each turn in another order: the shared machine this was
+built on can slow to half speed for a minute, and a block of one engine's reads would then carry
+the whole slowdown, so the speed-up against rapidocr's defaults (same images, same minutes) is the
+figure to compare across days.
+
 Run: ``.venv/bin/python benchmarks/bench_ocr_speed.py`` (about 2 minutes on 2 cores).
 """
 
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "ocr_speed.json"
@@ -67,15 +73,23 @@ def _images(folder: Path, count: int) -> dict[str, list[Path]]:
     return kinds
 
 
-def _median_seconds(read, paths: list[Path], repeats: int) -> float:
-    read(paths[0])  # warm-up: loads the models
-    times = []
-    for path in paths:
-        for _ in range(repeats):
+def _interleaved_medians(
+    engines: dict[str, Callable[[Path], object]], paths: list[Path], repeats: int
+) -> dict[str, float]:
+    """Median seconds per read of each engine, the engines taking turns on each image (each turn
+    in another order), so a minute when the machine slows falls on all of them alike."""
+    for read in engines.values():
+        read(paths[0])  # warm-up: loads the models
+    names = list(engines)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    turns = [path for path in paths for _ in range(repeats)]
+    for turn, path in enumerate(turns):
+        shift = turn % len(names)
+        for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
-            read(path)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+            engines[name](path)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -105,9 +119,9 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         images = _images(Path(folder), args.images)
         for kind, paths in images.items():
-            for name, read in engines.items():
-                seconds = _median_seconds(read, paths, args.repeats)
-                load = round(os.getloadavg()[0], 1)
+            medians = _interleaved_medians(engines, paths, args.repeats)
+            load = round(os.getloadavg()[0], 1)
+            for name, seconds in medians.items():
                 rows.append(
                     {
                         "engine": name,
