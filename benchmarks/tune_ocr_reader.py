@@ -23,12 +23,16 @@ blanks (papers, photographed sheets, a wall, noise, a cluttered desk; seeds apar
 benchmark's) with every variant, and reports how many gave a line or said "writing was found",
 and the surest readings it saw there, kept or dropped, so a new recogniser's floor for short readings
 (``SHORT_MIN_CONFIDENCE``) is chosen on them.
+
+Each run writes the next free ``benchmarks/results/ocr_reader_tuning_N.json`` (``--out`` names
+another file), so a run never writes over the record of an earlier one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -225,7 +229,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=16, help="line images per style")
     parser.add_argument("--pages", type=int, default=5, help="page images per style")
-    parser.add_argument("--out", type=Path, default=RESULTS / "ocr_reader_tuning.json")
+    parser.add_argument(
+        "--out", type=Path, default=None,
+        help="the JSON to write (default: the next free results/ocr_reader_tuning_N.json)",
+    )  # fmt: skip
     parser.add_argument(
         "--seed", type=int, default=SEED, help="a second development set: another seed"
     )
@@ -304,12 +311,24 @@ def main(argv: list[str] | None = None) -> dict:
         "blanks": len(blanks),
         "chosen": best and best["variant"],
     }
+    args.out = args.out or next_results_file(RESULTS)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     if best:
         print(f"lowest mean CER: {best['variant']} ({best['mean_subset_cer']:.4f})")
     print(f"wrote {args.out}")
     return result
+
+
+def next_results_file(folder: Path) -> Path:
+    """``folder/ocr_reader_tuning_N.json`` for the lowest N above every one already there (the
+    first run's file has no number), so each run's record is kept."""
+    taken = [
+        int(match[1])
+        for path in folder.glob("ocr_reader_tuning_*.json")
+        if (match := re.fullmatch(r"ocr_reader_tuning_(\d+)\.json", path.name))
+    ]
+    return folder / f"ocr_reader_tuning_{max(taken, default=1) + 1}.json"
 
 
 def _blank_summary(report: dict) -> str:
