@@ -34,6 +34,9 @@ The shipped model is the average of two runs, the plain recipe and the one with 
     python scripts/train_handwriting_recognizer.py --pointed 2400 --out pointed.onnx
     python scripts/average_recognizers.py plain.onnx pointed.onnx --out ocr/engines/models/pp-ocrv6-rec-handwriting.onnx
 
+Stopped (a closed laptop, a killed job), the same command goes on from the run's last checkpoint
+(every 50 steps, ``OUT.resume.pt`` beside ``--out``) and writes the model an unbroken run writes.
+
 Memory: training holds about 12 GB at its peak with glibc's allocator (crops of every width
 fragment its heap). With jemalloc (Debian ``libjemalloc2``) it holds 3.7 GB and writes the same
 model to the byte, in about 1.8 times the time (100 steps, 2 cores, 2026-12-06):
@@ -317,16 +320,42 @@ def crops_cer(
 
 
 def fine_tune(
-    net, train, val, charset, *, steps: int, batch: int, lr: float, augment: str = "width"
+    net,
+    train,
+    val,
+    charset,
+    *,
+    steps: int,
+    batch: int,
+    lr: float,
+    augment: str = "width",
+    checkpoint: Path | None = None,
+    every: int = 50,
+    run: dict | None = None,
 ) -> dict:
-    """CTC fine-tuning; returns the validation CER before and after."""
+    """CTC fine-tuning; returns the validation CER before and after.
+
+    With ``checkpoint``, the whole state of the run (weights, optimiser, schedule, random
+    generators) is written there every ``every`` steps, and a run started again with the same
+    settings goes on from it: the model it writes is the one an unbroken run writes.
+    """
     index = {character: i for i, character in enumerate(charset) if i}
-    before = validation_cer(net, val, charset)
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=steps, pct_start=0.1)
+    saved = load_checkpoint(checkpoint, run) if checkpoint else None
+    if saved:
+        net.load_state_dict(saved["net"])
+        optimizer.load_state_dict(saved["optimizer"])
+        schedule.load_state_dict(saved["schedule"])
+        random.setstate(saved["random"])
+        torch.set_rng_state(saved["torch_random"])
+        before, done = saved["val_cer_before"], saved["step"]
+        print(f"going on from step {done}/{steps} ({checkpoint})")
+    else:
+        before, done = validation_cer(net, val, charset), 0
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     started = time.perf_counter()
-    for step in range(1, steps + 1):
+    for step in range(done + 1, steps + 1):
         net.eval()  # BatchNorm keeps its statistics (small batches); the graph has no dropout
         chunk = random.sample(train, batch)
         log_probs = net(batch_of(chunk, augment)).log_softmax(-1)  # batch, frames, characters
@@ -346,10 +375,43 @@ def fine_tune(
             print(
                 f"step {step}/{steps}: loss {loss.item():.3f}, {time.perf_counter() - started:.0f} s"
             )
+        if checkpoint and step % every == 0 and step < steps:
+            save_checkpoint(checkpoint, {
+                "run": run, "step": step, "val_cer_before": before, "net": net.state_dict(),
+                "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                "random": random.getstate(), "torch_random": torch.get_rng_state(),
+            })  # fmt: skip
     return {
         "val_cer_before": round(before, 4),
         "val_cer_after": round(validation_cer(net, val, charset), 4),
+        "resumed_from_step": done,
     }
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Write ``state`` whole or not at all: a run stopped mid-write keeps the last checkpoint."""
+    partial = path.with_name(path.name + ".tmp")
+    torch.save(state, partial)
+    partial.replace(path)
+
+
+def load_checkpoint(path: Path, run: dict | None) -> dict | None:
+    """The state saved at ``path`` by a run with the same settings; None when there is none.
+
+    A checkpoint of a run with other settings is refused in one sentence rather than trained on
+    from (its steps would be another recipe's) or silently thrown away (they may be hours of work).
+    """
+    if not path.exists():
+        return None
+    state = torch.load(path, weights_only=False)  # our own file: it holds Python random's state
+    if state.get("run") != run:
+        saved, wanted = state.get("run") or {}, run or {}
+        differ = sorted(k for k in {**saved, **wanted} if saved.get(k) != wanted.get(k))
+        raise SystemExit(
+            f"{path} holds a run with other settings ({', '.join(differ)}): run with those, "
+            "or delete it to start again."
+        )
+    return state
 
 
 def mix_weights(
@@ -451,6 +513,11 @@ def main(argv: list[str] | None = None) -> dict:
         help="train without this family's fonts and report on them: how the recipe carries "
         "to hands it never saw (for choosing the recipe; the shipped model uses every font)",
     )  # fmt: skip
+    parser.add_argument(
+        "--checkpoint-every", type=int, default=50, metavar="N",
+        help="every N steps, save the run beside --out (OUT.resume.pt); the same command started "
+        "again goes on from there, and the file is deleted once the model is written (0: never)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     random.seed(0)
     torch.manual_seed(0)
@@ -468,9 +535,18 @@ def main(argv: list[str] | None = None) -> dict:
     constants = train_constants(net) if args.tune == "all" else 0
     augment = None if args.augment == "none" else args.augment
     start = {name: value.clone() for name, value in net.state_dict().items()}
+    checkpoint = args.out.with_name(args.out.name + ".resume.pt")
+    run = {
+        "work": str(args.work.resolve()), "scale": args.scale, "pointed": args.pointed,
+        "val": args.val, "hold_out_family": args.hold_out_family, "train": len(train),
+        "steps": args.steps, "batch": args.batch, "lr": args.lr, "augment": args.augment,
+        "tune": args.tune,
+    }  # fmt: skip
     report = fine_tune(
-        net, train, val, charset, steps=args.steps, batch=args.batch, lr=args.lr, augment=augment
-    )
+        net, train, val, charset, steps=args.steps, batch=args.batch, lr=args.lr, augment=augment,
+        checkpoint=checkpoint if args.checkpoint_every > 0 else None,
+        every=args.checkpoint_every, run=run,
+    )  # fmt: skip
     if args.mix != [1.0]:
         tuned = {name: value.clone() for name, value in net.state_dict().items()}
         report["val_cer_mixed"] = {}
@@ -478,6 +554,7 @@ def main(argv: list[str] | None = None) -> dict:
             mix_weights(net, start, tuned, mix)
             report["val_cer_mixed"][str(mix)] = round(validation_cer(net, val, charset), 4)
     export(net, charset, args.out)
+    checkpoint.unlink(missing_ok=True)  # the model is written: nothing left to go on from
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
         held_out_family=args.hold_out_family, mix=args.mix, pointed=args.pointed,

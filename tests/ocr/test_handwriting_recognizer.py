@@ -102,6 +102,57 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     assert cer(SENTENCE, text) < 0.1
 
 
+@pytest.mark.real_assets
+@pytest.mark.skipif(
+    importlib.util.find_spec("onnx2torch") is None, reason="onnx2torch is not installed"
+)
+def test_a_stopped_training_goes_on_from_its_checkpoint_and_writes_the_same_model(
+    tmp_path, monkeypatch
+):
+    """Training takes most of an hour; stopped, the same command goes on where it stopped (to
+    the step of its last checkpoint) and writes the model an unbroken run writes."""
+    script = load_script("train_handwriting_recognizer")
+    work = tmp_path / "work"
+    script.rendered_rows(work, 0.002)  # rendered once, so every run below reads the same crops
+    options = ["--work", str(work), "--scale", "0.002", "--steps", "4", "--batch", "2",
+               "--val", "2", "--augment", "hands", "--lr", "0.001", "--checkpoint-every", "1"]  # fmt: skip
+    stopped, checkpoint = tmp_path / "stopped.onnx", tmp_path / "stopped.onnx.resume.pt"
+    train_batches, real_batch_of = [], script.batch_of
+
+    def stop_in_the_third_step(rows, augment):
+        if augment is not None:  # a training batch, not a validation one
+            train_batches.append(rows)
+            if len(train_batches) == 3:
+                raise KeyboardInterrupt
+        return real_batch_of(rows, augment)
+
+    monkeypatch.setattr(script, "batch_of", stop_in_the_third_step)
+    with pytest.raises(KeyboardInterrupt):
+        script.main([*options, "--out", str(stopped)])
+    monkeypatch.setattr(script, "batch_of", real_batch_of)
+    assert checkpoint.exists() and not stopped.exists()
+
+    with pytest.raises(SystemExit, match=r"other settings \(batch\)"):  # not another recipe's
+        script.main([*options, "--batch", "3", "--out", str(stopped)])
+    assert checkpoint.exists()  # refused, not thrown away
+
+    report = script.main([*options, "--out", str(stopped)])
+    assert report["resumed_from_step"] == 2 and not checkpoint.exists()
+    whole = tmp_path / "whole.onnx"
+    assert script.main([*options, "--out", str(whole)])["resumed_from_step"] == 0
+    went_on, unbroken = _weights(stopped), _weights(whole)
+    assert went_on.keys() == unbroken.keys()
+    for name, value in unbroken.items():  # to the bit: the same steps on the same state
+        np.testing.assert_array_equal(went_on[name], value, err_msg=name)
+
+
+def _weights(model) -> dict[str, np.ndarray]:
+    import onnx
+    from onnx import numpy_helper
+
+    return {t.name: numpy_helper.to_array(t) for t in onnx.load(str(model)).graph.initializer}
+
+
 def _last_layer(model) -> np.ndarray:
     """The recogniser's last weight matrix over the columns the reader decodes (rapidocr's own
     has all 18,710 characters: cut to the shipped ones)."""
