@@ -61,6 +61,7 @@ SEED = 20_000  # far from the benchmark's seeds (its hard tier uses seed + 100 .
 # The development blanks: 81 at each of these seeds and up (the benchmark's are 2024 and up).
 BLANK_SEEDS = (30_000, 40_000, 50_000, 60_000)
 BLANKS_PER_SEED = 81
+DEVELOPMENT_BLANKS = len(BLANK_SEEDS) * BLANKS_PER_SEED
 
 # The shipped reader, then one setting changed at a time: (name, build_ocr_engine options).
 VARIANTS: list[tuple[str, dict]] = [
@@ -141,9 +142,8 @@ def development_blanks(count: int, first: int = 0) -> list[tuple[str, Image.Imag
     """Development blanks ``first`` to ``first + count - 1`` as (kind, image). They come 81 to a
     base of ``BLANK_SEEDS``: blank ``n`` is ``render_blank(BLANKS[i % 9], base + i)`` with
     ``base = BLANK_SEEDS[n // 81]`` and ``i = n % 81``."""
-    limit = len(BLANK_SEEDS) * BLANKS_PER_SEED
-    if first + count > limit:
-        raise SystemExit(f"--blanks takes at most {limit} development blanks.")
+    if first < 0 or first + count > DEVELOPMENT_BLANKS:
+        raise ValueError(f"there are {DEVELOPMENT_BLANKS} development blanks, numbered from 0.")
     blanks = []
     for number in range(first, first + count):
         base, i = BLANK_SEEDS[number // BLANKS_PER_SEED], number % BLANKS_PER_SEED
@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> dict:
         help="also read N development blanks with every variant (162: the usual check)",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if not 0 <= args.blanks <= DEVELOPMENT_BLANKS:  # said before minutes of rendering, not after
+        parser.error(f"--blanks takes 0 to {DEVELOPMENT_BLANKS} development blanks.")
     name = str(args.seed)
     name += f"-thin{args.thin:g}" if args.thin else ""
     name += f"-pointed{args.pointed:g}" if args.pointed else ""

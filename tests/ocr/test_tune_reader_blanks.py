@@ -25,3 +25,14 @@ def test_the_blank_check_reports_what_the_reader_dropped_and_what_a_lower_floor_
     # With the floor lowered under that reading (a variant of --short-floor), the wall is text.
     lowered = tune.read_blanks({"short_min_confidence": 0.5}, blanks)
     assert lowered["images_with_lines"] == 1 and lowered["examples"][0]["text"] == text
+
+
+def test_more_blanks_than_there_are_is_one_sentence_before_any_rendering(capsys, monkeypatch):
+    tune = load_script("tune_ocr_reader", BENCHMARKS)
+    monkeypatch.setattr(tune, "render_dev_set", lambda *a: pytest.fail("rendered first"))
+    with pytest.raises(SystemExit) as stopped:
+        tune.main(["--blanks", str(tune.DEVELOPMENT_BLANKS + 1), "--lines", "0", "--pages", "0"])
+    assert stopped.value.code == 2  # argparse's usage error, not a traceback
+    assert f"--blanks takes 0 to {tune.DEVELOPMENT_BLANKS}" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="324 development blanks"):
+        tune.development_blanks(2, first=tune.DEVELOPMENT_BLANKS - 1)
