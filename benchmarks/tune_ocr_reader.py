@@ -142,7 +142,7 @@ def development_blanks(count: int, first: int = 0) -> list[tuple[str, Image.Imag
     """Development blanks ``first`` to ``first + count - 1`` as (kind, image). They come 81 to a
     base of ``BLANK_SEEDS``: blank ``n`` is ``render_blank(BLANKS[i % 9], base + i)`` with
     ``base = BLANK_SEEDS[n // 81]`` and ``i = n % 81``."""
-    if first < 0 or first + count > DEVELOPMENT_BLANKS:
+    if first < 0 or count < 0 or first + count > DEVELOPMENT_BLANKS:
         raise ValueError(f"there are {DEVELOPMENT_BLANKS} development blanks, numbered from 0.")
     blanks = []
     for number in range(first, first + count):
@@ -268,7 +268,9 @@ def main(argv: list[str] | None = None) -> dict:
         help="also read N development blanks with every variant (162: the usual check)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    if not 0 <= args.blanks <= DEVELOPMENT_BLANKS:  # said before minutes of rendering, not after
+    try:  # before minutes of rendering the development set, not after
+        blanks = development_blanks(args.blanks)
+    except ValueError:
         parser.error(f"--blanks takes 0 to {DEVELOPMENT_BLANKS} development blanks.")
     name = str(args.seed)
     name += f"-thin{args.thin:g}" if args.thin else ""
@@ -276,7 +278,6 @@ def main(argv: list[str] | None = None) -> dict:
     folder = RESULTS / "ocr_reader_tuning_data" / name
     records = render_dev_set(folder, args.lines, args.pages, args.seed, args.thin, args.pointed)
     print(f"development set: {len(records)} images in {len(HARD_TUNING_FONTS)} tuning fonts")
-    blanks = development_blanks(args.blanks)
     rows = []
     chosen = [
         (name, options) for name, options in VARIANTS
