@@ -156,18 +156,15 @@ def _weights(model) -> dict[str, np.ndarray]:
 def _last_layer(model) -> np.ndarray:
     """The recogniser's last weight matrix over the columns the reader decodes (rapidocr's own
     has all 18,710 characters: cut to the shipped ones)."""
-    import onnx
-    from onnx import numpy_helper
-
     from inksight.ocr.engines.rapidocr import decoded_columns, load_models
 
     characters = list(load_models(recognizer="stock").text_rec.postprocess_op.character)
     columns = decoded_columns(characters)
-    for tensor in onnx.load(str(model)).graph.initializer:
-        if list(tensor.dims) == [120, len(characters)]:
-            return numpy_helper.to_array(tensor)[:, columns]
-        if list(tensor.dims) == [120, len(columns)]:
-            return numpy_helper.to_array(tensor)
+    for weights in _weights(model).values():
+        if list(weights.shape) == [120, len(characters)]:
+            return weights[:, columns]
+        if list(weights.shape) == [120, len(columns)]:
+            return weights
     raise AssertionError(f"no last layer found in {model}")
 
 
