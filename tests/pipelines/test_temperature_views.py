@@ -7,11 +7,12 @@ import numpy as np
 from script_loader import load_script
 
 
-def _view(rng, reviews: int, overconfidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Labels drawn from sigmoid(m); the model states m * overconfidence."""
+def _view(rng, reviews: int, overconfidence: float, features: int = 30) -> tuple:
+    """Labels drawn from sigmoid(m); the model states m * overconfidence; every text pooled
+    ``features`` features."""
     honest = rng.normal(0.0, 2.0, reviews)
     labels = (rng.random(reviews) < 1 / (1 + np.exp(-honest))).astype(int)
-    return honest * overconfidence, labels
+    return honest * overconfidence, labels, np.full(reviews, features)
 
 
 def test_fitting_on_the_short_views_calibrates_them_and_not_the_whole_reviews():
@@ -26,3 +27,23 @@ def test_fitting_on_the_short_views_calibrates_them_and_not_the_whole_reviews():
     assert on_whole["whole"] < 0.03 and on_short["first"] < 0.03
     assert on_whole["first"] > 2 * on_short["first"]
     assert on_short["whole"] > 2 * on_whole["whole"]
+
+
+def test_a_temperature_that_follows_length_calibrates_long_and_short_texts_at_once():
+    """Whole reviews (200 features) honest, sentences (8 features) three times too sure: one T
+    leaves one of them off; T(n) = T0 * (n / 30)^s serves both."""
+    rng = np.random.default_rng(4)
+    margins = {"whole": _view(rng, 8000, 1.0, 200), "first": _view(rng, 8000, 3.0, 8)}
+    margins["random"] = _view(rng, 8000, 3.0, 8)
+
+    script = load_script("temperature_views")
+    one_t = script.cross_fitted_ece(margins, ("whole", "first", "random"))
+    follows = script.cross_fitted_ece(margins, ("whole", "first", "random"), length_aware=True)
+
+    assert one_t["whole"] > 0.1  # one T splits the difference and misses the honest view
+    assert max(follows.values()) < 0.03
+    t0, slope = script.fit_length_temperature(
+        *(np.concatenate(v) for v in zip(*margins.values(), strict=True))
+    )
+    # Three times the temperature at 8 features as at 200: s = -ln 3 / ln 25 = -0.34.
+    assert -0.45 < slope < -0.25
