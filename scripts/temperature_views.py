@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
     for folder in args.models:
         margins = view_margins(folder)
         rows[folder.name] = {
-            "positive_rate": {v: round(float((m > 0).mean()), 3) for v, (m, _) in margins.items()},
+            "positive_rate": {v: round(float((m > 0).mean()), 3) for v, (m, *_) in margins.items()},
             "ece_by_fit_set": {"+".join(s): cross_fitted_ece(margins, s) for s in FIT_SETS},
         }
         rows[folder.name]["ece_by_fit_set"]["whole+first+random, T follows length"] = (
