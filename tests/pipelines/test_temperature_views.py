@@ -37,8 +37,9 @@ def test_a_temperature_that_follows_length_calibrates_long_and_short_texts_at_on
     margins["random"] = _view(rng, 8000, 3.0, 8)
 
     script = load_script("temperature_views")
-    one_t = script.cross_fitted_ece(margins, ("whole", "first", "random"))
-    follows = script.cross_fitted_ece(margins, ("whole", "first", "random"), length_aware=True)
+    views = ("whole", "first", "random")
+    one_t = script.cross_fitted_ece(margins, views)
+    follows = script.cross_fitted_ece(margins, views, script.length_temperature)
 
     assert one_t["whole"] > 0.1  # one T splits the difference and misses the honest view
     assert max(follows.values()) < 0.03
@@ -47,3 +48,23 @@ def test_a_temperature_that_follows_length_calibrates_long_and_short_texts_at_on
     )
     # Three times the temperature at 8 features as at 200: s = -ln 3 / ln 25 = -0.34.
     assert -0.45 < slope < -0.25
+
+
+def test_a_bias_that_follows_length_takes_the_lean_out_of_short_texts():
+    """Sentences (8 features) stated one logit too positive, reviews (200) honest: the bias
+    fitted on all three views calls sentences right more often and leaves reviews alone."""
+    rng = np.random.default_rng(5)
+    margins = {"whole": _view(rng, 8000, 1.0, 200)}
+    for view in ("first", "random"):
+        stated, labels, lengths = _view(rng, 8000, 1.0, 8)
+        margins[view] = (stated + 1.0, labels, lengths)
+
+    script = load_script("temperature_views")
+    views = ("whole", "first", "random")
+    one_t = script.cross_fitted(margins, views)
+    biased = script.cross_fitted(margins, views, script.length_bias)
+
+    for view in ("first", "random"):
+        assert biased[view]["accuracy"] > one_t[view]["accuracy"] + 0.02
+        assert biased[view]["ece"] < one_t[view]["ece"]
+    assert abs(biased["whole"]["accuracy"] - one_t["whole"]["accuracy"]) < 0.005
