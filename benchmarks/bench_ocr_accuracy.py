@@ -59,7 +59,7 @@ from inksight.ocr.metrics import (  # noqa: E402
 )
 from inksight.ocr.preprocess import find_sheet  # noqa: E402
 from inksight.ocr.reader import read_image  # noqa: E402
-from inksight.ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
+from inksight.ocr.synth import series_blank, write_dataset  # noqa: E402
 from inksight.ocr.types import Line, OcrResult  # noqa: E402
 from inksight.pipelines.errors import AssetError  # noqa: E402
 from inksight.pipelines.ocr_jobs import (  # noqa: E402
@@ -200,8 +200,8 @@ def _rescore(scores: list[ImageScore], correct) -> list[ImageScore]:
 
 
 def _blank_test(engines: dict, count: int, seed: int) -> dict:
-    images = [render_blank(BLANKS[i % len(BLANKS)], seed + i) for i in range(count)]
-    result = {"images": count, "kinds": [BLANKS[i % len(BLANKS)] for i in range(count)]}
+    kinds, images = zip(*(series_blank(n, seed) for n in range(count)), strict=True)
+    result = {"images": count, "kinds": list(kinds)}
     for name, engine in engines.items():
         readings = [engine.read(image) for image in images]
         with_lines = [

@@ -46,7 +46,7 @@ from inksight.ocr.engines.base import SHORT_LINE_CHARS  # noqa: E402
 from inksight.ocr.engines.rapidocr import DEFAULT_DETECTOR  # noqa: E402
 from inksight.ocr.fonts import HARD_HELD_OUT_FONTS, HARD_TUNING_FONTS  # noqa: E402
 from inksight.ocr.metrics import summarize, summarize_by_tag  # noqa: E402
-from inksight.ocr.synth import BLANKS, render_blank, write_dataset  # noqa: E402
+from inksight.ocr.synth import series_blank, write_dataset  # noqa: E402
 from inksight.pipelines.errors import AssetError  # noqa: E402
 from inksight.pipelines.ocr_jobs import (  # noqa: E402
     build_ocr_engine,
@@ -139,17 +139,15 @@ def render_dev_set(
 
 
 def development_blanks(count: int, first: int = 0) -> list[tuple[str, Image.Image]]:
-    """Development blanks ``first`` to ``first + count - 1`` as (kind, image). They come 81 to a
-    base of ``BLANK_SEEDS``: blank ``n`` is ``render_blank(BLANKS[i % 9], base + i)`` with
-    ``base = BLANK_SEEDS[n // 81]`` and ``i = n % 81``."""
+    """Development blanks ``first`` to ``first + count - 1`` as (kind, image). They are 81-long
+    series (``series_blank``), one from each base of ``BLANK_SEEDS``: blank ``n`` is
+    ``series_blank(n % 81, BLANK_SEEDS[n // 81])``."""
     if first < 0 or count < 0 or first + count > DEVELOPMENT_BLANKS:
         raise ValueError(f"there are {DEVELOPMENT_BLANKS} development blanks, numbered from 0.")
-    blanks = []
-    for number in range(first, first + count):
-        base, i = BLANK_SEEDS[number // BLANKS_PER_SEED], number % BLANKS_PER_SEED
-        kind = BLANKS[i % len(BLANKS)]
-        blanks.append((kind, render_blank(kind, seed=base + i)))
-    return blanks
+    return [
+        series_blank(number % BLANKS_PER_SEED, BLANK_SEEDS[number // BLANKS_PER_SEED])
+        for number in range(first, first + count)
+    ]
 
 
 class _RecordingRecognizer:

@@ -60,6 +60,7 @@ __all__ = [
     "blank_pdf",
     "clean_review_text",
     "render_blank",
+    "series_blank",
     "render_text",
     "sample_text",
     "write_dataset",
@@ -990,6 +991,14 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
             return read_image(jpeg)
         pixels = pixels + _grain(rng, pixels.shape, 1.2)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def series_blank(n: int, seed: int) -> tuple[str, Image.Image]:
+    """Blank ``n`` of the series that starts at ``seed``, as (kind, image): the kinds of
+    ``BLANKS`` in turn, blank ``n`` drawn from ``seed + n``. The benchmarks' blank sets are
+    such series, so any ``count`` of them covers every kind alike."""
+    kind = BLANKS[n % len(BLANKS)]
+    return kind, render_blank(kind, seed=seed + n)
 
 
 def _blank_layout(rng: np.random.Generator, width: int, height: int) -> _Layout:

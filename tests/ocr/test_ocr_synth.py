@@ -17,6 +17,7 @@ from inksight.ocr.synth import (
     clean_review_text,
     render_blank,
     render_text,
+    series_blank,
     write_dataset,
 )
 from inksight.pipelines.assets import font_dirs
@@ -155,3 +156,12 @@ def test_blank_images_hold_nothing_that_looks_like_ink():
     assert np.ptp(_gray(desk)) > 100  # not one flat colour: the desk, its objects, the sheet
     with pytest.raises(OcrError, match="Unknown blank image kind"):
         render_blank("mirror")
+
+
+def test_a_blank_series_shows_every_kind_and_another_seed_other_images():
+    """The benchmarks' blank sets: any len(BLANKS) blanks in a row hold each kind once."""
+    kinds = [series_blank(n, seed=700)[0] for n in range(3, 3 + len(BLANKS))]
+    assert sorted(kinds) == sorted(BLANKS)
+    kind, image = series_blank(4, seed=700)
+    assert image.tobytes() == series_blank(4, seed=700)[1].tobytes()
+    assert image.tobytes() != series_blank(4, seed=800)[1].tobytes()
