@@ -200,16 +200,14 @@ def _rescore(scores: list[ImageScore], correct) -> list[ImageScore]:
 
 
 def _blank_test(engines: dict, count: int, seed: int) -> dict:
-    kinds, images = zip(*(series_blank(n, seed) for n in range(count)), strict=True)
-    result = {"images": count, "kinds": list(kinds)}
+    blanks = [series_blank(n, seed) for n in range(count)]  # none with --blank 0
+    result = {"images": count, "kinds": [kind for kind, _ in blanks]}
     for name, engine in engines.items():
-        readings = [engine.read(image) for image in images]
-        with_lines = [
-            {"kind": result["kinds"][i], "text": r.text} for i, r in enumerate(readings) if r.lines
-        ]
+        readings = [(kind, engine.read(image)) for kind, image in blanks]
+        with_lines = [{"kind": kind, "text": r.text} for kind, r in readings if r.lines]
         result[name] = {
             "images_with_lines": len(with_lines),
-            "lines": sum(len(r.lines) for r in readings),
+            "lines": sum(len(r.lines) for _, r in readings),
             "examples": with_lines[:5],
         }
     return result
