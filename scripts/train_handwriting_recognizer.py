@@ -50,7 +50,6 @@ shipped one is ``inksight.ocr.engines.rapidocr.HANDWRITING_RECOGNIZER``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import random
 import sys
@@ -148,7 +147,9 @@ def _write_crops(out: Path, seed: int, count: int, thin: float, pointed: float) 
 
     def keep_and_stop(crops):
         # The first crops the reader hands its recogniser are all that is kept; reading them and
-        # the looks after would take twice as long as rendering and detecting.
+        # the looks after would take twice as long as rendering and detecting. The raise ends the
+        # page's reading; the reader turns it into a warning (one bad page must not lose the
+        # others), so the crops are kept here rather than carried by the exception.
         handed.append([np.asarray(crop) for crop in crops])
         raise _CropsHanded
 
@@ -158,8 +159,7 @@ def _write_crops(out: Path, seed: int, count: int, thin: float, pointed: float) 
     with unfinished.open("w", encoding="utf-8") as listing:
         for number, record in enumerate(records):
             handed.clear()
-            with contextlib.suppress(_CropsHanded):
-                engine.read(str(out / "render" / record["image"]))
+            engine.read(str(out / "render" / record["image"]))
             if not handed or len(handed[0]) != 1:  # the first reading: the page as detected
                 continue
             name = f"crops/{seed}-{number:05d}.png"
