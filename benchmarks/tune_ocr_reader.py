@@ -108,6 +108,9 @@ VARIANTS: list[tuple[str, dict]] = [
     ("unsure lines read again 2x wider (under 0.9)", {"stretch": 2.0, "stretch_below": 0.9}),
     ("unsure lines read again 2x wider (under 0.7)", {"stretch": 2.0, "stretch_below": 0.7}),
     ("every line read again 2x wider", {"stretch": 2.0, "stretch_below": 1.01}),
+    # Slanted hands: a line read again with its slant taken out, the surer reading kept.
+    ("unsure lines read again upright (under 0.9)", {"upright_below": 0.9}),
+    ("every line read again upright", {"upright_below": 1.01}),
 ]  # fmt: skip
 
 
