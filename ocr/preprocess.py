@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["PreparedPage", "find_sheet", "flatten_sheet", "normalise_background", "prepare_page"]
+__all__ = [
+    "PreparedPage",
+    "find_sheet",
+    "flatten_sheet",
+    "normalise_background",
+    "prepare_page",
+    "upright",
+]
 
 # A sheet found with corners hidden by shadow: its bright region must still fill this share of
 # the quadrilateral, or more than a corner is missing and the quad is not the sheet.
@@ -136,6 +143,41 @@ def darken_ink(image: np.ndarray, gamma: float) -> np.ndarray:
     if gamma == 1.0:
         return image
     return ((image.astype(np.float32) / 255.0) ** gamma * 255.0).astype(np.uint8)
+
+
+# Shears tried when a line is set upright: slants of -45 to 45 degrees, 5 degrees apart.
+UPRIGHT_SHEARS = np.tan(np.radians(np.arange(-45, 46, 5)))
+UPRIGHT_SIDE = 64  # the slant is found on the crop scaled to this height: fast, and enough
+
+
+def upright(rgb: np.ndarray) -> np.ndarray:
+    """A line crop with its writing's slant taken out: sheared by the slant that makes the ink's
+    columns the most uneven (upright strokes pile their ink into few columns), widened to hold
+    it and filled with the crop's paper colour. A crop with no ink comes back as it is."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
+    height, width = gray.shape
+    scale = UPRIGHT_SIDE / max(height, 1)
+    small = cv2.resize(gray, (max(int(width * scale), 1), UPRIGHT_SIDE))
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if not ink.any():
+        return rgb
+    shear = max(UPRIGHT_SHEARS, key=lambda s: float((_sheared(ink, s, 0).sum(axis=0) ** 2).sum()))
+    if shear == 0.0:
+        return rgb
+    paper = tuple(int(v) for v in np.median(rgb.reshape(-1, rgb.shape[-1]), axis=0))
+    return _sheared(rgb, shear, paper)
+
+
+def _sheared(image: np.ndarray, shear: float, fill) -> np.ndarray:
+    """``image`` sheared horizontally about its middle row (x' = x + shear * (y - h/2)),
+    widened so nothing is cut off."""
+    height, width = image.shape[:2]
+    grow = int(np.ceil(abs(shear) * height))
+    matrix = np.float32([[1, shear, grow / 2 - shear * height / 2], [0, 1, 0]])
+    return cv2.warpAffine(
+        image, matrix, (width + grow, height), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=fill,
+    )  # fmt: skip
 
 
 def find_sheet(

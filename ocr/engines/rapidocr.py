@@ -31,6 +31,7 @@ from inksight.ocr.decoding import BeamDecoder
 from inksight.ocr.errors import OcrError
 from inksight.ocr.language_model import WordLanguageModel
 from inksight.ocr.metrics import edit_distance
+from inksight.ocr.preprocess import upright
 
 __all__ = [
     "DEFAULT_DETECTOR",
@@ -96,7 +97,7 @@ def build(
             or the path of a PP-OCR recogniser ONNX with its characters in its metadata.
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...) or, for
             ``charset``, ``batch_size``, ``language_model``, ``decoder_options`` and the
-            ``stretch`` options, to ``RapidRecognizer``; ``crop_gamma`` defaults to
+            ``stretch`` and ``upright_below`` options, to ``RapidRecognizer``; ``crop_gamma`` defaults to
             ``CROP_GAMMA`` here.
     """
     from inksight.ocr.engines.base import OcrEngine
@@ -104,7 +105,7 @@ def build(
     options.setdefault("crop_gamma", CROP_GAMMA)
     models = load_models(threads=threads, detector=detector, recognizer=recognizer)
     names = ("charset", "batch_size", "language_model", "decoder_options", "stretch",
-             "stretch_below", "stretch_margin")  # fmt: skip
+             "stretch_below", "stretch_margin", "upright_below")  # fmt: skip
     recognizer_options = {k: options.pop(k) for k in names if k in options}
     return OcrEngine(
         RapidRecognizer(models, **recognizer_options), RapidDetector(models), **options
@@ -205,6 +206,9 @@ class RapidRecognizer:
             times wider, and the surer reading kept (see ``STRETCH``).
         stretch_below: See ``stretch``; 0 never reads a crop twice.
         stretch_margin: How much surer the wider reading must be to be kept.
+        upright_below: A crop still read with confidence under this is read again with its
+            slant taken out (``inksight.ocr.preprocess.upright``) and the surer reading kept;
+            0 never does.
     """
 
     name = "rapidocr"
@@ -220,6 +224,7 @@ class RapidRecognizer:
         stretch: float = STRETCH,
         stretch_below: float = STRETCH_BELOW,
         stretch_margin: float = STRETCH_MARGIN,
+        upright_below: float = 0.0,
     ) -> None:
         recognizer = models.text_rec
         self._session = recognizer.session
@@ -236,6 +241,7 @@ class RapidRecognizer:
         self.stretch = stretch
         self.stretch_below = stretch_below
         self.stretch_margin = stretch_margin
+        self.upright_below = upright_below
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         results = self._recognize([to_height(crop, REC_HEIGHT) for crop in crops])
@@ -244,6 +250,14 @@ class RapidRecognizer:
             wider = self._recognize([to_height(crops[i], REC_HEIGHT, self.stretch) for i in unsure])
             for index, reading in zip(unsure, wider, strict=True):
                 if reading[1] > results[index][1] + self.stretch_margin:
+                    results[index] = reading
+        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < self.upright_below]
+        if unsure:
+            upright_readings = self._recognize(
+                [to_height(upright(crops[i]), REC_HEIGHT) for i in unsure]
+            )
+            for index, reading in zip(unsure, upright_readings, strict=True):
+                if reading[1] > results[index][1]:
                     results[index] = reading
         return results
 

@@ -1,11 +1,13 @@
-"""Page preparation: shadows evened out, grey pencil made dark when asked, and the faint look."""
+"""Page preparation: shadows evened out, grey pencil made dark when asked, the faint look, and
+slanted writing set upright."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image
 
-from inksight.ocr.preprocess import normalise_background
+from inksight.ocr.preprocess import normalise_background, upright
 from inksight.ocr.types import NO_TEXT
 
 
@@ -340,3 +342,26 @@ def test_a_sheet_running_off_the_photo_is_not_flattened():
 
     sheet = np.array([[200, -200], [620, -160], [580, 700], [150, 660]], np.float32)
     assert find_sheet(_sheet_on_a_table(sheet)) is None
+
+
+def _inked_columns(rgb: np.ndarray) -> int:
+    return int((rgb.min(axis=2) < 128).any(axis=0).sum())
+
+
+def test_writing_slanted_30_degrees_is_set_upright_and_upright_writing_is_left_alone():
+    """Six strokes leaning 30 degrees right, like an italic hand: upright, each stroke stands in
+    its own few columns again; strokes already upright come back unchanged."""
+    slanted = np.full((60, 400, 3), 235, np.uint8)
+    lean = int(50 * np.tan(np.radians(30)))
+    for x in range(40, 340, 50):  # from the bottom (y 55) up to the top (y 5), leaning right
+        stroke = np.array([[x, 55], [x + 6, 55], [x + 6 + lean, 5], [x + lean, 5]], np.int32)
+        cv2.fillPoly(slanted, [stroke], (30, 30, 30))
+    stood_up = upright(slanted)
+
+    assert _inked_columns(slanted) > 6 * (6 + lean) * 0.9
+    assert _inked_columns(stood_up) < 6 * (6 + 10)  # a little blur and 5 degrees left at most
+    assert (stood_up.min(axis=2) < 128).sum() > 0.8 * (slanted.min(axis=2) < 128).sum()
+
+    straight = np.full((60, 400, 3), 235, np.uint8)
+    straight[5:55, 40:340:50] = 30
+    assert np.array_equal(upright(straight), straight)
