@@ -53,15 +53,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
 
-def _minimize_cross_entropy(features: np.ndarray, labels: np.ndarray, start, bounds) -> np.ndarray:
-    """Parameters w (within ``bounds``) with the lowest mean cross-entropy of sigmoid(f(w))
-    where ``features(w)`` gives each example's logit."""
+def _minimize_cross_entropy(
+    logits: Callable[[np.ndarray], np.ndarray], labels: np.ndarray, start, bounds
+) -> np.ndarray:
+    """The parameters w (within ``bounds``) whose ``logits(w)``, one per example, have the
+    lowest mean cross-entropy against ``labels``."""
     from scipy.optimize import minimize
 
     sign = np.where(labels == 1, 1.0, -1.0)
 
     def loss(params: np.ndarray) -> float:
-        return float(np.logaddexp(0.0, -sign * features(params)).mean())
+        return float(np.logaddexp(0.0, -sign * logits(params)).mean())
 
     return minimize(loss, start, method="L-BFGS-B", bounds=bounds).x
 
