@@ -13,6 +13,8 @@ from inksight.pipelines.errors import PipelineError
 
 __all__ = ["ReviewInput", "read_review_inputs", "predict_inputs"]
 
+_TABLE_SUFFIXES = (".csv", ".parquet")  # read as tables with a text column, not line by line
+
 
 @dataclass
 class ReviewInput:
@@ -24,7 +26,10 @@ class ReviewInput:
 
 
 def read_review_inputs(source: str) -> list[ReviewInput]:
-    """Reviews from a file (``-`` for stdin): JSONL with a ``text`` field, or one review per line."""
+    """Reviews from a file (``-`` for stdin): the ``text`` column of a .csv or .parquet table,
+    JSONL with a ``text`` field, or one review per line."""
+    if source != "-" and Path(source).suffix.lower() in _TABLE_SUFFIXES:
+        return _table_inputs(Path(source))
     if source == "-":
         raw = sys.stdin.buffer.read()
         name = "standard input"
@@ -65,6 +70,27 @@ def read_review_inputs(source: str) -> list[ReviewInput]:
     if not inputs:
         raise PipelineError(f"{name} holds no reviews.")
     return inputs
+
+
+def _table_inputs(path: Path) -> list[ReviewInput]:
+    """The ``text`` column of a table, numbered by row (1: the first row under the header); an
+    empty cell is an empty review, answered like any other."""
+    import pandas as pd
+
+    from inksight.pipelines.train.data import read_table
+
+    if not path.is_file():
+        raise PipelineError(f"input file {path} does not exist.")
+    frame = read_table(path)
+    if "text" not in frame.columns:
+        found = ", ".join(map(str, frame.columns)) or "none"
+        raise PipelineError(f"{path} has no text column (found: {found}).")
+    if frame.empty:
+        raise PipelineError(f"{path} holds no reviews.")
+    return [
+        ReviewInput(row, text="" if pd.isna(text) else str(text))
+        for row, text in enumerate(frame["text"], start=1)
+    ]
 
 
 def predict_inputs(classifier: SentimentClassifier, inputs: list[ReviewInput]) -> list[dict]:

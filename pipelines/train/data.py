@@ -27,6 +27,7 @@ __all__ = [
     "load_rotten_tomatoes",
     "load_splits",
     "random_sentences",
+    "read_table",
     "sentence_views",
     "sentences",
     "tokenized_reviews",
@@ -51,7 +52,7 @@ def load_reviews(data: str | Path | None = None) -> pd.DataFrame:
         raise PipelineError(f"data file or folder {path} does not exist.")
     if path.is_dir():
         return _load_aclimdb(path)
-    return _normalise(_read_table(path), path)
+    return _normalise(read_table(path), path)
 
 
 def load_rotten_tomatoes() -> pd.DataFrame:
@@ -97,7 +98,9 @@ def sentence_views(frame: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
     return pd.concat([first_sentences(frame), random_sentences(frame, seed)], ignore_index=True)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
+    """A .csv, .jsonl or .parquet file as a table; anything else, or a file that does not parse,
+    is one sentence (``PipelineError``)."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":

@@ -52,3 +52,24 @@ def test_data_without_text_column_fails_clearly(tmp_path, capsys):
     code = main(["train", "--data", str(path), "--out", str(tmp_path / "m"), "--no-progress"])
     assert code == 2
     assert "has no text column" in capsys.readouterr().err
+
+
+def test_a_csv_is_read_by_its_text_column_not_line_by_line(tiny_model_dir, tmp_path, capsys):
+    """The file `inksight train --data` takes: the header and the labels are not reviews, and a
+    quoted review holding commas and a line break is one review."""
+    path = tmp_path / "mine.csv"
+    path.write_text('label,text\n1,"a superb story, superb"\n0,"a dull plot.\nso dull"\n1,\n')
+    code = main(["predict", "--model", str(tiny_model_dir), "--input", str(path), "--json"])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1  # the empty cell
+    assert [r.get("label") for r in records] == ["positive", "negative", None]
+    assert records[2] == {"line": 3, "error": "the review is empty."}
+
+
+def test_a_table_without_a_text_column_is_one_sentence(tiny_model_dir, tmp_path, capsys):
+    path = tmp_path / "mine.csv"
+    path.write_text("review,label\nfine,1\n")
+    code = main(["predict", "--model", str(tiny_model_dir), "--input", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "has no text column (found: review, label)" in err and "Traceback" not in err

@@ -13,11 +13,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "predict",
         help="classify typed reviews as positive or negative",
-        description="Classify reviews given as arguments or read from a file (one per line, "
-        "or JSONL with a 'text' field; '-' reads standard input).",
+        description="Classify reviews given as arguments or read from a file: one per line, "
+        "JSONL with a 'text' field, or the 'text' column of a .csv or .parquet table (#N is "
+        "then the row); '-' reads standard input.",
     )
     parser.add_argument("texts", nargs="*", help="review texts")
-    parser.add_argument("--input", help="file with reviews, or - for standard input")
+    parser.add_argument(
+        "--input", help="file with reviews (.txt, .jsonl, .csv, .parquet), or - for standard input"
+    )
     parser.add_argument(
         "--model", help="model folder or Hugging Face Hub id user/name (default: the default model)"
     )
