@@ -95,6 +95,24 @@ def test_quiet_and_verbose_together_are_refused(capsys):
     assert "not allowed with argument" in capsys.readouterr().err
 
 
+def test_a_folder_given_to_analyze_points_to_batch_and_the_other_files_are_read(
+    analyze_fakes, tmp_path, capsys
+):
+    scan = write_scan(tmp_path / "review.png", 0)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+
+    code, out, _ = run(capsys, ["analyze", str(folder), str(scan), "--json"])
+
+    failed, read = (json.loads(line) for line in out.splitlines())
+    assert code == 1
+    assert (
+        failed["error"]
+        == f"{folder} is a folder; `inksight batch {folder}` reads every scan in it."
+    )
+    assert read["text"] == REVIEWS[0]
+
+
 # --- --config FILE ---------------------------------------------------------------------------
 
 

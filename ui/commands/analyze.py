@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from inksight.pipelines.analyze import PipelineConfig, ReviewResult
 from inksight.ui.config_args import add_config_arguments, config_from_args
@@ -34,9 +35,14 @@ def _analyze(args: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(config)
     failed = 0
     for path in args.files:
-        # "-": the bytes of one image or PDF piped in (the reader tells the kinds apart itself).
-        source = sys.stdin.buffer.read() if path == "-" else path
-        result = pipeline.analyze(source, path=path)
+        if path != "-" and Path(path).is_dir():  # what batch is for; "not a file" would puzzle
+            result = ReviewResult.failed(
+                path, f"{path} is a folder; `inksight batch {path}` reads every scan in it."
+            )
+        else:
+            # "-": the bytes of one image or PDF piped in (the reader tells the kinds apart).
+            source = sys.stdin.buffer.read() if path == "-" else path
+            result = pipeline.analyze(source, path=path)
         failed += not result.ok
         print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else _readable(result))
     return 1 if failed else 0
