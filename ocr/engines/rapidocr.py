@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import operator
 import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,8 @@ def build(
             or the path of a PP-OCR recogniser ONNX with its characters in its metadata.
         **options: Passed to ``OcrEngine`` (``min_confidence``, ``flatten``, ...) or, for
             ``charset``, ``batch_size``, ``language_model``, ``decoder_options`` and the
-            ``stretch`` and ``upright_below`` options, to ``RapidRecognizer``; ``crop_gamma`` defaults to
-            ``CROP_GAMMA`` here.
+            ``stretch`` and ``upright_below`` options, to ``RapidRecognizer``; ``crop_gamma``
+            defaults to ``CROP_GAMMA`` here.
     """
     from inksight.ocr.engines.base import OcrEngine
 
@@ -245,21 +246,34 @@ class RapidRecognizer:
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         results = self._recognize([to_height(crop, REC_HEIGHT) for crop in crops])
-        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < self.stretch_below]
-        if unsure and self.stretch != 1.0:
-            wider = self._recognize([to_height(crops[i], REC_HEIGHT, self.stretch) for i in unsure])
-            for index, reading in zip(unsure, wider, strict=True):
-                if reading[1] > results[index][1] + self.stretch_margin:
-                    results[index] = reading
-        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < self.upright_below]
-        if unsure:
-            upright_readings = self._recognize(
-                [to_height(upright(crops[i]), REC_HEIGHT) for i in unsure]
-            )
-            for index, reading in zip(unsure, upright_readings, strict=True):
-                if reading[1] > results[index][1]:
-                    results[index] = reading
+        if self.stretch != 1.0:
+            self._read_again(
+                results, crops, self.stretch_below, self.stretch_margin,
+                lambda crop: to_height(crop, REC_HEIGHT, self.stretch),
+            )  # fmt: skip
+        self._read_again(
+            results, crops, self.upright_below, 0.0,
+            lambda crop: to_height(upright(crop), REC_HEIGHT),
+        )  # fmt: skip
         return results
+
+    def _read_again(
+        self,
+        results: list[tuple[str, float]],
+        crops: list[np.ndarray],
+        below: float,
+        margin: float,
+        prepare: Callable[[np.ndarray], np.ndarray],
+    ) -> None:
+        """Read the crops whose reading in ``results`` is less sure than ``below`` again, each
+        prepared by ``prepare``, and keep a new reading where it is surer by more than ``margin``."""
+        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < below]
+        if not unsure:
+            return
+        again = self._recognize([prepare(crops[i]) for i in unsure])
+        for index, reading in zip(unsure, again, strict=True):
+            if reading[1] > results[index][1] + margin:
+                results[index] = reading
 
     def _recognize(self, resized: list[np.ndarray]) -> list[tuple[str, float]]:
         """Readings of crops already ``REC_HEIGHT`` high, batched by width."""
