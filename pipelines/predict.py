@@ -28,8 +28,6 @@ class ReviewInput:
 def read_review_inputs(source: str) -> list[ReviewInput]:
     """Reviews from a file (``-`` for stdin): the ``text`` column of a .csv or .parquet table,
     JSONL with a ``text`` field, or one review per line."""
-    if source != "-" and Path(source).suffix.lower() in _TABLE_SUFFIXES:
-        return _table_inputs(Path(source))
     if source == "-":
         raw = sys.stdin.buffer.read()
         name = "standard input"
@@ -37,6 +35,8 @@ def read_review_inputs(source: str) -> list[ReviewInput]:
         path = Path(source)
         if not path.is_file():
             raise PipelineError(f"input file {source} does not exist.")
+        if path.suffix.lower() in _TABLE_SUFFIXES:
+            return _table_inputs(path)
         raw = path.read_bytes()
         name = source
     try:
@@ -79,8 +79,6 @@ def _table_inputs(path: Path) -> list[ReviewInput]:
 
     from inksight.pipelines.train.data import read_table
 
-    if not path.is_file():
-        raise PipelineError(f"input file {path} does not exist.")
     frame = read_table(path)
     if "text" not in frame.columns:
         found = ", ".join(map(str, frame.columns)) or "none"
