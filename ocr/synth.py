@@ -996,7 +996,7 @@ def render_blank(kind: str, seed: int = 0) -> Image.Image:
 def series_blank(n: int, seed: int) -> tuple[str, Image.Image]:
     """Blank ``n`` of the series that starts at ``seed``, as (kind, image): the kinds of
     ``BLANKS`` in turn, blank ``n`` drawn from ``seed + n``. The benchmarks' blank sets are
-    such series, so any ``count`` of them covers every kind alike."""
+    such series, so a set holds every kind as evenly as its size allows."""
     kind = BLANKS[n % len(BLANKS)]
     return kind, render_blank(kind, seed=seed + n)
 
