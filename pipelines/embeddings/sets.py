@@ -168,8 +168,13 @@ def glove_vectors(name: str = "glove-6b-50d") -> WordVectors:
     """GloVe, lower-cased lookup. Converted once to word2vec text and to a fast ``.kv``."""
     fast = _vectors_cache() / f"{name}.kv"
     if not fast.is_file():
-        kv, fmt = load_keyed_vectors(glove_path(name))
+        source = glove_path(name)  # a set that is not here fails first, without the note below
+        # Writing the word2vec text (the seed's convert step) is most of it: 22 of 26 s here.
+        print(f"Converting {name} to word2vec text and a fast .kv (once)...", file=sys.stderr)
+        started = time.perf_counter()
+        kv, fmt = load_keyed_vectors(source)
         _save(kv, fast, name, fmt)
+        print(f"{name} converted in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
     return _reopen(fast, "glove" if name == "glove-6b-50d" else name, str.lower)
 
 
