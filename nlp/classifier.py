@@ -142,12 +142,21 @@ class SentimentClassifier:
     def classify_many(
         self, texts: Sequence[str], top_k: int = 8, few_known_share: float = FEW_KNOWN_SHARE
     ) -> list[Sentiment | NlpError]:
-        """One result per text, in order; a text that cannot be scored yields its ``NlpError``."""
-        token_lists = self.preprocessor.tokenize_many(list(texts))
+        """One result per text, in order; a text that cannot be scored yields its ``NlpError``
+        (so does a value that is not text: a column's missing cell, a number)."""
+        texts = list(texts)
+        not_text = {
+            i: f"a review is text (a str), not {type(text).__name__}."
+            for i, text in enumerate(texts)
+            if not isinstance(text, str)
+        }
+        token_lists = self.preprocessor.tokenize_many(
+            ["" if i in not_text else text for i, text in enumerate(texts)]
+        )
         results: list[Sentiment | NlpError | None] = [None] * len(texts)
         batch_rows: list[int] = []
         for i, (text, tokens) in enumerate(zip(texts, token_lists, strict=True)):
-            problem = self._problem(text, tokens)
+            problem = not_text.get(i) or self._problem(text, tokens)
             if problem:
                 results[i] = NlpError(problem)
             else:

@@ -71,6 +71,17 @@ def test_empty_and_unknown_texts_get_no_label(tiny_model_dir):
         clf.classify("zyzzyva quixotic")
 
 
+def test_a_value_that_is_not_text_is_named_and_the_rest_still_scored(tiny_model_dir):
+    """A pandas column's missing cell is a float NaN; a number may slip in too."""
+    clf = load_classifier(tiny_model_dir)
+    first, missing, number = clf.classify_many(["superb story", float("nan"), 7])
+    assert first.label == "positive"
+    assert str(missing) == "a review is text (a str), not float."
+    assert str(number) == "a review is text (a str), not int."
+    with pytest.raises(NlpError, match="not int"):
+        clf.classify(123)
+
+
 def test_missing_and_broken_model_folders_are_named(tiny_model_dir, tmp_path):
     with pytest.raises(NlpError, match="does not exist"):
         load_classifier(tmp_path / "nowhere")
