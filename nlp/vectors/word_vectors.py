@@ -609,7 +609,9 @@ class WordVectors:
         Raises:
             NlpError: the word is unknown; the message lists the closest known words.
         """
-        if not word or not word.strip():
+        if not isinstance(word, str):
+            raise NlpError(f"a word is text (a str), not {type(word).__name__}.")
+        if not word.strip():
             raise NlpError("an empty word was given; give a word to look up.")
         form = self._form(word.strip())
         if form is not None:

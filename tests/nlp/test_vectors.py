@@ -175,6 +175,8 @@ def test_unknown_word_suggests_close_known_words(tiny: WordVectors) -> None:
         tiny.analogy("king", "man", "wman")
     with pytest.raises(NlpError, match="empty word"):
         tiny.similarity("", "king")
+    with pytest.raises(NlpError, match=r"a word is text \(a str\), not int"):
+        tiny.most_similar(5)  # a Python caller's slip, not an AttributeError from inside
 
 
 def test_normalisation_is_reported_in_results() -> None:
