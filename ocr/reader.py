@@ -74,7 +74,8 @@ _HEIF_BRANDS = (
     *(b"mif1", b"msf1"),  # any HEIF image or sequence
 )
 
-ImageSource = str | Path | bytes | bytearray | BinaryIO | Image.Image
+# An array is an RGB(A) or grey image as numpy holds it (uint8); OpenCV's BGR reads near enough.
+ImageSource = str | Path | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def read_first_page(source: ImageSource, min_side: int | None = None) -> tuple[I
     With ``min_side``, a big PDF page or JPEG comes at about that size (``info["scale"]``
     says how much smaller than the page the OCR read): enough to show it.
     """
+    source = _as_image(source)
     if isinstance(source, Image.Image):
         return read_image(source), 1
     data, name = _read_bytes(source)
@@ -157,7 +159,7 @@ def read_first_page(source: ImageSource, min_side: int | None = None) -> tuple[I
 
 def page_count(source: ImageSource) -> int:
     """How many pages an image or PDF has, from its structure (nothing is rendered)."""
-    if isinstance(source, Image.Image):
+    if isinstance(source, Image.Image | np.ndarray):
         return 1
     data, _ = _read_bytes(source)
     try:
@@ -179,7 +181,8 @@ def read_pages(source: ImageSource, *, max_pixels: int | None = None) -> list[Im
     """Read the pages of an image or PDF as RGB images, EXIF rotation applied.
 
     Args:
-        source: A file path, the file's bytes, an open binary file, or a PIL image.
+        source: A file path, the file's bytes, an open binary file, a PIL image or a numpy
+            array (uint8 grey, RGB or RGBA).
         max_pixels: Largest page (width x height) accepted, checked before decoding (default:
             the current ``read_limits``, ``MAX_PIXELS``).
 
@@ -220,6 +223,7 @@ def read_pages_checked(
         max_pixels=max_pixels or limits.max_pixels,
         max_pages=max_pages or limits.max_pages,
     )
+    source = _as_image(source)
     if isinstance(source, Image.Image):
         _check_size(source.size, limits.max_pixels, "the image")
         return [_normalise(source)], []
@@ -227,6 +231,20 @@ def read_pages_checked(
     if _is_pdf(data):
         return _read_pdf(data, name, limits, min_side)
     return _read_raster(data, name, limits, min_side)
+
+
+def _as_image(source: ImageSource) -> ImageSource:
+    """A numpy array as a PIL image (H x W grey, H x W x 3 RGB or x 4 RGBA, uint8); anything
+    else as it is."""
+    if not isinstance(source, np.ndarray):
+        return source
+    shape_ok = source.ndim == 2 or (source.ndim == 3 and source.shape[2] in (3, 4))
+    if source.dtype != np.uint8 or not shape_ok:
+        raise OcrError(
+            f"an image array must be uint8, H x W or H x W x 3 (RGB) or 4 (RGBA); this one is "
+            f"{source.dtype}, {' x '.join(map(str, source.shape))}."
+        )
+    return Image.fromarray(source)
 
 
 def _is_pdf(data: bytes) -> bool:
@@ -259,7 +277,7 @@ def _read_bytes(source: ImageSource) -> tuple[bytes, str]:
     else:
         raise OcrError(
             f"cannot read an image from a {type(source).__name__}; "
-            "give a path, bytes, a binary file or a PIL image."
+            "give a path, bytes, a binary file, a PIL image or a numpy array."
         )
     if not data:
         raise OcrError(f"{name} is empty (0 bytes); choose a photo, scan or PDF of the review.")

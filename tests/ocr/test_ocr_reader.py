@@ -34,7 +34,9 @@ def test_path_bytes_file_and_pil_give_the_same_rgb_page(tmp_path):
     with open(path, "rb") as handle:
         from_file = read_image(handle)
     from_pil = read_image(Image.open(path))
-    for image in (from_path, from_str, from_bytes, from_file, from_pil):
+    from_array = read_image(np.asarray(_ink_image()))  # a notebook's numpy image
+    from_grey = read_image(np.asarray(_ink_image().convert("L")))
+    for image in (from_path, from_str, from_bytes, from_file, from_pil, from_array, from_grey):
         assert image.mode == "RGB"
         assert image.size == (120, 40)
         assert np.array_equal(np.asarray(image), np.asarray(from_path))
@@ -101,6 +103,13 @@ def test_not_an_image(tmp_path):
     with pytest.raises(OcrError, match="not an image") as caught:
         read_pages(path)
     _assert_one_sentence(caught.value)
+
+
+def test_an_array_that_is_not_an_image_is_one_sentence():
+    with pytest.raises(OcrError, match="must be uint8, H x W or H x W x 3 .* float64, 40 x 120"):
+        read_image(np.zeros((40, 120)))
+    with pytest.raises(OcrError, match="this one is uint8, 4 x 40 x 120"):
+        read_image(np.zeros((4, 40, 120), np.uint8))  # channels first
 
 
 def test_empty_file(tmp_path):
