@@ -113,6 +113,19 @@ def test_a_folder_given_to_analyze_points_to_batch_and_the_other_files_are_read(
     assert read["text"] == REVIEWS[0]
 
 
+def test_a_file_given_to_batch_points_to_analyze(tmp_path, capsys):
+    scan = write_scan(tmp_path / "review.png", 0)
+
+    code, out, err = run(capsys, ["batch", str(scan), "--out", str(tmp_path / "r.jsonl")])
+
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"inksight: error: {scan} is a file; `inksight analyze {scan}` reads one scan, "
+        "batch a folder of them."
+    )
+    assert not (tmp_path / "r.jsonl").exists()
+
+
 # --- --config FILE ---------------------------------------------------------------------------
 
 

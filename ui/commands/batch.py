@@ -34,7 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _batch(args: argparse.Namespace) -> int:
     from inksight.pipelines.batch.run import run_batch
+    from inksight.pipelines.errors import PipelineError
 
+    if args.folder.is_file():  # one scan is what analyze is for; say so here, in the CLI's words
+        raise PipelineError(
+            f"{args.folder} is a file; `inksight analyze {args.folder}` reads one scan, "
+            "batch a folder of them."
+        )
     config = config_from_args(BatchConfig, args)
     summary = run_batch(config, config_from_args(PipelineConfig, args))
     if args.json:
