@@ -69,6 +69,7 @@ sys.path.insert(0, str(ROOT))
 
 from inksight.ocr.engines.rapidocr import (  # noqa: E402
     REC_HEIGHT,
+    UPRIGHT_KEY,
     ctc_emitted,
     decoded_columns,
     load_models,
@@ -77,6 +78,7 @@ from inksight.ocr.engines.rapidocr import (  # noqa: E402
 )
 from inksight.ocr.fonts import FONT_FAMILIES, HARD_HELD_OUT_FONTS, HELD_OUT_FONTS  # noqa: E402
 from inksight.ocr.metrics import cer  # noqa: E402
+from inksight.ocr.preprocess import upright as deslant  # noqa: E402
 from inksight.ocr.synth import write_dataset  # noqa: E402
 from inksight.pipelines.errors import AssetError  # noqa: E402
 from inksight.pipelines.ocr_jobs import build_ocr_engine, resolve_fonts, review_texts  # noqa: E402
@@ -224,11 +226,14 @@ def to_torch(source: Path, columns: list[int]) -> torch.nn.Module:
     return convert(model)
 
 
-def batch_of(rows: list[dict], augment: str | None) -> torch.Tensor:
-    """Crops as ``RapidRecognizer`` feeds them (``recognizer_batch``), augmented when training."""
+def batch_of(rows: list[dict], augment: str | None, upright: bool = False) -> torch.Tensor:
+    """Crops as ``RapidRecognizer`` feeds them (``recognizer_batch``), augmented when training;
+    with ``upright``, each with its slant taken out first, as the reader then does."""
     images = []
     for row in rows:
         rgb = cv2.cvtColor(cv2.imread(row["path"]), cv2.COLOR_BGR2RGB)
+        if upright:
+            rgb = deslant(rgb)
         if augment in ("width", "elastic") and random.random() < 0.5:  # a little wider or narrower
             width = max(8, int(rgb.shape[1] * random.uniform(0.85, 1.15)))
             rgb = cv2.resize(rgb, (width, rgb.shape[0]), interpolation=cv2.INTER_AREA)
@@ -300,21 +305,27 @@ def greedy(logits: torch.Tensor, charset: list[str]) -> list[str]:
     return texts
 
 
-def validation_cer(net: torch.nn.Module, rows: list[dict], charset: list[str]) -> float:
+def validation_cer(
+    net: torch.nn.Module, rows: list[dict], charset: list[str], upright: bool = False
+) -> float:
     net.eval()
     with torch.no_grad():
-        return crops_cer(net, rows, charset)
+        return crops_cer(net, rows, charset, upright)
 
 
 def crops_cer(
-    read: Callable[[torch.Tensor], torch.Tensor], rows: list[dict], charset: list[str]
+    read: Callable[[torch.Tensor], torch.Tensor],
+    rows: list[dict],
+    charset: list[str],
+    upright: bool = False,
 ) -> float:
     """Mean greedy case-sensitive CER of ``read`` (a batch of crops -> per-frame scores over
     ``charset``) on ``rows``, 16 crops at a time."""
     errors = []
     for start in range(0, len(rows), 16):
         chunk = rows[start : start + 16]
-        for row, text in zip(chunk, greedy(read(batch_of(chunk, None)), charset), strict=True):
+        batch = batch_of(chunk, None, upright)
+        for row, text in zip(chunk, greedy(read(batch), charset), strict=True):
             errors.append(cer(row["text"], text, ignore_case=False))
     return float(np.mean(errors))
 
@@ -329,6 +340,7 @@ def fine_tune(
     batch: int,
     lr: float,
     augment: str = "width",
+    upright: bool = False,
     checkpoint: Path | None = None,
     every: int = 50,
     run: dict | None = None,
@@ -352,13 +364,13 @@ def fine_tune(
         before, done = saved["val_cer_before"], saved["step"]
         print(f"going on from step {done}/{steps} ({checkpoint})")
     else:
-        before, done = validation_cer(net, val, charset), 0
+        before, done = validation_cer(net, val, charset, upright), 0
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     started = time.perf_counter()
     for step in range(done + 1, steps + 1):
         net.eval()  # BatchNorm keeps its statistics (small batches); the graph has no dropout
         chunk = random.sample(train, batch)
-        log_probs = net(batch_of(chunk, augment)).log_softmax(-1)  # batch, frames, characters
+        log_probs = net(batch_of(chunk, augment, upright)).log_softmax(-1)  # batch, frames, characters
         targets = [[index[c] for c in row["text"] if c in index] for row in chunk]
         loss = ctc(
             log_probs.permute(1, 0, 2),
@@ -383,7 +395,7 @@ def fine_tune(
             })  # fmt: skip
     return {
         "val_cer_before": round(before, 4),
-        "val_cer_after": round(validation_cer(net, val, charset), 4),
+        "val_cer_after": round(validation_cer(net, val, charset, upright), 4),
         "resumed_from_step": done,
     }
 
@@ -432,8 +444,9 @@ def mix_weights(
     )
 
 
-def export(net: torch.nn.Module, charset: list[str], path: Path) -> None:
-    """ONNX with probabilities out, as rapidocr's recognisers give, and its characters inside."""
+def export(net: torch.nn.Module, charset: list[str], path: Path, upright: bool = False) -> None:
+    """ONNX with probabilities out, as rapidocr's recognisers give, and its characters inside;
+    a model trained on upright crops says so (``UPRIGHT_KEY``), and the reader deslants for it."""
 
     class WithSoftmax(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:
@@ -453,6 +466,8 @@ def export(net: torch.nn.Module, charset: list[str], path: Path) -> None:
     # rapidocr adds the blank first and the space last to the characters it reads from here.
     assert charset[0] == "blank" and charset[-1] == " "
     model.metadata_props.add(key="character", value="\n".join(charset[1:-1]))
+    if upright:
+        model.metadata_props.add(key=UPRIGHT_KEY, value="1")
     onnx.save(model, str(path))
 
 
@@ -509,6 +524,12 @@ def main(argv: list[str] | None = None) -> dict:
         "(measured, not kept: it read an unseen family worse, docs/ocr-benchmark.md)",
     )  # fmt: skip
     parser.add_argument(
+        "--upright", action="store_true",
+        help="train and validate on crops with their slant taken out "
+        "(inksight.ocr.preprocess.upright); the model says so in its metadata and the reader "
+        "then deslants every line before reading it",
+    )  # fmt: skip
+    parser.add_argument(
         "--hold-out-family", choices=sorted(FONT_FAMILIES), default=None,
         help="train without this family's fonts and report on them: how the recipe carries "
         "to hands it never saw (for choosing the recipe; the shipped model uses every font)",
@@ -540,11 +561,11 @@ def main(argv: list[str] | None = None) -> dict:
         "work": str(args.work.resolve()), "scale": args.scale, "pointed": args.pointed,
         "val": args.val, "hold_out_family": args.hold_out_family, "train": len(train),
         "steps": args.steps, "batch": args.batch, "lr": args.lr, "augment": args.augment,
-        "tune": args.tune,
+        "tune": args.tune, **({"upright": True} if args.upright else {}),
     }  # fmt: skip
     report = fine_tune(
         net, train, val, charset, steps=args.steps, batch=args.batch, lr=args.lr, augment=augment,
-        checkpoint=checkpoint if args.checkpoint_every > 0 else None,
+        upright=args.upright, checkpoint=checkpoint if args.checkpoint_every > 0 else None,
         every=args.checkpoint_every, run=run,
     )  # fmt: skip
     if args.mix != [1.0]:
@@ -552,13 +573,15 @@ def main(argv: list[str] | None = None) -> dict:
         report["val_cer_mixed"] = {}
         for mix in reversed(args.mix):  # the first is written, so it is set last
             mix_weights(net, start, tuned, mix)
-            report["val_cer_mixed"][str(mix)] = round(validation_cer(net, val, charset), 4)
-    export(net, charset, args.out)
+            report["val_cer_mixed"][str(mix)] = round(
+                validation_cer(net, val, charset, args.upright), 4
+            )
+    export(net, charset, args.out, args.upright)
     checkpoint.unlink(missing_ok=True)  # the model is written: nothing left to go on from
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
         held_out_family=args.hold_out_family, mix=args.mix, pointed=args.pointed,
-        tune=args.tune, constants_trained=constants,
+        tune=args.tune, constants_trained=constants, upright=args.upright,
         threads=torch.get_num_threads(),  # the sums, so the weights, change with it
     )  # fmt: skip
     print(json.dumps(report))

@@ -72,6 +72,9 @@ STRETCH_MARGIN = 0.0
 # docs/ocr-benchmark.md says what it buys). "stock" reads with the recogniser in rapidocr's wheel.
 HANDWRITING_RECOGNIZER = Path(__file__).with_name("models") / "pp-ocrv6-rec-handwriting.onnx"
 RECOGNIZERS = ("handwriting", "stock")
+# A recogniser trained on crops with their slant taken out carries this key in its ONNX metadata
+# (scripts/train_handwriting_recognizer.py --upright); the reader then deslants every line first.
+UPRIGHT_KEY = "inksight_upright"
 LATIN = (
     string.ascii_letters
     + string.digits
@@ -243,8 +246,11 @@ class RapidRecognizer:
         self.stretch_below = stretch_below
         self.stretch_margin = stretch_margin
         self.upright_below = upright_below
+        self.trained_upright = _metadata(self._session).get(UPRIGHT_KEY) == "1"
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        if self.trained_upright:  # read as it was trained: every crop deslanted
+            crops = [upright(crop) for crop in crops]
         results = self._recognize([to_height(crop, REC_HEIGHT) for crop in crops])
         if self.stretch != 1.0:
             self._read_again(
@@ -305,6 +311,15 @@ class RapidRecognizer:
         # Honest confidence: a line the language model rewrote is not as sure as the recogniser.
         changed = edit_distance(greedy, text) / max(len(greedy), 1)
         return text, confidence * max(0.0, 1.0 - changed)
+
+
+def _metadata(session: Any) -> dict[str, str]:
+    """The custom metadata of the recogniser's ONNX model ({} where rapidocr hides it)."""
+    inner = getattr(session, "session", None)
+    try:
+        return dict(inner.get_modelmeta().custom_metadata_map)
+    except AttributeError:
+        return {}
 
 
 def decoded_columns(characters: list[str], charset: str | None = LATIN) -> list[int]:

@@ -119,12 +119,12 @@ def test_a_stopped_training_goes_on_from_its_checkpoint_and_writes_the_same_mode
     stopped, checkpoint = tmp_path / "stopped.onnx", tmp_path / "stopped.onnx.resume.pt"
     train_batches, real_batch_of = [], script.batch_of
 
-    def stop_in_the_third_step(rows, augment):
+    def stop_in_the_third_step(rows, augment, upright=False):
         if augment is not None:  # a training batch, not a validation one
             train_batches.append(rows)
             if len(train_batches) == 3:
                 raise KeyboardInterrupt
-        return real_batch_of(rows, augment)
+        return real_batch_of(rows, augment, upright)
 
     monkeypatch.setattr(script, "batch_of", stop_in_the_third_step)
     with pytest.raises(KeyboardInterrupt):
