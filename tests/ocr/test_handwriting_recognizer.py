@@ -75,9 +75,9 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
     report = script.main(
         ["--work", str(tmp_path / "work"), "--out", str(out), "--scale", "0.002",
          "--steps", "2", "--batch", "4", "--val", "2", "--augment", "hands", "--mix", "0.5,1",
-         "--pointed", "3", "--tune", "all"]
+         "--pointed", "3", "--tune", "all", "--upright"]
     )  # fmt: skip
-    assert report["crops"] >= 6 and report["augment"] == "hands"
+    assert report["crops"] >= 6 and report["augment"] == "hands" and report["upright"]
     # --tune all trains the last layer too, which onnx2torch would have kept as a constant.
     assert report["constants_trained"] > 0
     assert not np.array_equal(_last_layer(out), _last_layer(script.stock_recognizer_file()))
@@ -98,8 +98,34 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
 
     from test_ocr_engines import SENTENCE, render_line
 
-    text = build_engine("rapidocr", recognizer=out).read(render_line(SENTENCE)).text
-    assert cer(SENTENCE, text) < 0.1
+    engine = build_engine("rapidocr", recognizer=out)
+    assert engine.recognizer.trained_upright  # trained on upright crops: reads them upright
+    assert cer(SENTENCE, engine.read(render_line(SENTENCE)).text) < 0.1
+
+
+def test_a_recogniser_trained_upright_gets_every_line_upright(tmp_path, monkeypatch):
+    """The model's metadata says it was trained on deslanted crops, so the reader deslants each
+    line before reading it; the shipped model, trained on lines as written, reads them as they are."""
+    import onnx
+
+    from inksight.ocr.engines import rapidocr
+    from test_ocr_engines import SENTENCE, render_line
+
+    model = onnx.load(str(rapidocr.HANDWRITING_RECOGNIZER))
+    model.metadata_props.add(key=rapidocr.UPRIGHT_KEY, value="1")
+    upright_model = tmp_path / "upright.onnx"
+    onnx.save(model, str(upright_model))
+    deslanted = []
+
+    def spy(crop):
+        deslanted.append(crop.shape)
+        return crop
+
+    monkeypatch.setattr(rapidocr, "upright", spy)
+    build_engine("rapidocr").read(render_line(SENTENCE))
+    assert deslanted == []
+    build_engine("rapidocr", recognizer=upright_model).read(render_line(SENTENCE))
+    assert len(deslanted) == 1  # the one line, once
 
 
 @pytest.mark.real_assets
