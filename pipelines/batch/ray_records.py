@@ -110,6 +110,9 @@ def ray_records(
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
     started_here = not ray.is_initialized()
+    # Ray's notice that it chose token authentication (its secure default) asks nothing of a
+    # user; a problem with the token is still an error.
+    logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
     if started_here:
         options = {
             "include_dashboard": False,
@@ -129,6 +132,8 @@ def ray_records(
         # Our own progress bar counts records; Ray's bars and plan logs would draw over it.
         ray.data.DataContext.get_current().enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
+        # ... and its warning that they are off is about its bars, not ours.
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         resources = ray.cluster_resources()
         options = actor_options(device or _device(factory), resources)
         concurrency = min(_actors(options, resources, workers), len(todo))

@@ -107,9 +107,9 @@ def test_a_recogniser_trained_upright_gets_every_line_upright(tmp_path, monkeypa
     """The model's metadata says it was trained on deslanted crops, so the reader deslants each
     line before reading it; the shipped model, trained on lines as written, reads them as they are."""
     import onnx
+    from test_ocr_engines import SENTENCE, render_line
 
     from inksight.ocr.engines import rapidocr
-    from test_ocr_engines import SENTENCE, render_line
 
     model = onnx.load(str(rapidocr.HANDWRITING_RECOGNIZER))
     model.metadata_props.add(key=rapidocr.UPRIGHT_KEY, value="1")

@@ -21,7 +21,7 @@ def without_timing(records: list[dict]) -> list[dict]:
 @pytest.mark.ray
 @pytest.mark.real_assets
 def test_ray_gives_the_local_records_and_resumes_exactly_once(
-    tmp_path, tiny_model_dir, monkeypatch
+    tmp_path, tiny_model_dir, monkeypatch, capfd
 ):
     from inksight.ocr.fonts import find_fonts, select_fonts
     from inksight.ocr.synth import render_text
@@ -53,9 +53,14 @@ def test_ray_gives_the_local_records_and_resumes_exactly_once(
     home.mkdir()
     (home / "ray_bootstrap_config.yaml").write_text("{}\n")
     monkeypatch.setenv("HOME", str(home))
+    capfd.readouterr()
     summary = run_batch(
         BatchConfig(folder, on_ray, workers=2, backend="ray", progress=False), config
     )
+    said = capfd.readouterr().err
+    # Ray's notices about its own choices (its bars off, its token authentication on) are not
+    # the user's business and would scroll between our lines.
+    assert "Progress bars disabled" not in said and "Token authentication" not in said
 
     # 0.png and 1.png were done already; Ray did 2.png and broken.jpg (an error record).
     assert (summary.found, summary.skipped, summary.done, summary.failed) == (4, 2, 2, 1)
