@@ -370,9 +370,8 @@ def fine_tune(
     for step in range(done + 1, steps + 1):
         net.eval()  # BatchNorm keeps its statistics (small batches); the graph has no dropout
         chunk = random.sample(train, batch)
-        log_probs = net(batch_of(chunk, augment, upright)).log_softmax(
-            -1
-        )  # batch, frames, characters
+        crops = batch_of(chunk, augment, upright)
+        log_probs = net(crops).log_softmax(-1)  # batch, frames, characters
         targets = [[index[c] for c in row["text"] if c in index] for row in chunk]
         loss = ctc(
             log_probs.permute(1, 0, 2),
