@@ -3,8 +3,9 @@
 Made for the mean of the plain handwriting recipe and the one with pointed-pen lines
 (``train_handwriting_recognizer.py --pointed 2400``): each alone reads some development sets
 worse than the other, their mean reads them better than either's worst and the held-out
-benchmark better, but it reads a short word on a blank wall, so it is not shipped
-(docs/ocr-benchmark.md, "Two fine-tunings averaged"). Both models are exported the same way from
+benchmark better: it is the shipped recogniser (docs/ocr-benchmark.md, "Two fine-tunings
+averaged" and "The averaged recogniser again"). Two models trained on upright lines
+(``--upright``) average too; an upright one with one that reads lines as written does not. Both models are exported the same way from
 the same graph, so their weights line up name by name. Fine-tuning froze BatchNorm's statistics,
 so the BatchNorm the export folds into each convolution is the same linear map in both, and
 averaging the folded weights is averaging the trained ones. It costs nothing when reading: the
@@ -25,6 +26,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from inksight.ocr.engines.rapidocr import UPRIGHT_KEY
+
 
 class MismatchError(ValueError):
     """The two models are not two trainings of one graph."""
@@ -34,6 +37,11 @@ def average_recognizers(first: Path, second: Path, out: Path, weight: float = 0.
     """Write ``first``'s graph with every float weight set to ``(1 - weight) * first +
     weight * second``; its metadata (the characters) is ``first``'s. Returns counts."""
     model, other = onnx.load(str(first)), onnx.load(str(second))
+    views = [_trained_upright(m) for m in (model, other)]
+    if views[0] != views[1]:  # one reads lines deslanted, the other as written
+        raise MismatchError(
+            f"{first if views[0] else second} was trained on upright lines and the other was not."
+        )
     theirs = {tensor.name: numpy_helper.to_array(tensor) for tensor in other.graph.initializer}
     if len(theirs) != len(model.graph.initializer):
         raise MismatchError(f"{first} and {second} do not have the same weights.")
@@ -52,6 +60,10 @@ def average_recognizers(first: Path, second: Path, out: Path, weight: float = 0.
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(out))
     return {"averaged": averaged, "kept": len(theirs) - averaged, "weight": weight, "out": str(out)}
+
+
+def _trained_upright(model: onnx.ModelProto) -> bool:
+    return any(p.key == UPRIGHT_KEY and p.value == "1" for p in model.metadata_props)
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -253,8 +253,9 @@ def _tiny_onnx(path, weight: np.ndarray, shape=(2, 3)) -> None:
 
 
 def test_two_recognisers_averaged_sit_halfway_and_another_graph_is_refused(tmp_path):
-    """Two fine-tunings averaged (a candidate, not shipped): every trained weight halfway, the
-    graph's constants untouched; two models of different graphs are refused in one sentence."""
+    """Two fine-tunings averaged (the shipped recogniser is such a mean): every trained weight
+    halfway, the graph's constants untouched; two models of different graphs are refused in one
+    sentence, and so are two that read lines differently (upright or as written)."""
     onnx = pytest.importorskip("onnx", reason="the script needs the onnx extra")
     from onnx import numpy_helper
 
@@ -275,3 +276,13 @@ def test_two_recognisers_averaged_sit_halfway_and_another_graph_is_refused(tmp_p
     _tiny_onnx(tmp_path / "d.onnx", np.zeros((2, 2)))
     with pytest.raises(script.MismatchError, match=r"differ in their weight 'w'\.$"):
         script.average_recognizers(tmp_path / "a.onnx", tmp_path / "d.onnx", tmp_path / "n.onnx")
+    # A model trained on upright lines (its metadata says so) and one that reads lines as
+    # written see different crops: their mean would read neither way well.
+    upright = onnx.load(tmp_path / "b.onnx")
+    upright.metadata_props.add(key=script.UPRIGHT_KEY, value="1")
+    onnx.save(upright, tmp_path / "u.onnx")
+    with pytest.raises(script.MismatchError, match=r"u\.onnx was trained on upright lines"):
+        script.average_recognizers(tmp_path / "a.onnx", tmp_path / "u.onnx", tmp_path / "n.onnx")
+    script.average_recognizers(tmp_path / "u.onnx", tmp_path / "u.onnx", tmp_path / "uu.onnx")
+    kept = {p.key: p.value for p in onnx.load(tmp_path / "uu.onnx").metadata_props}
+    assert kept[script.UPRIGHT_KEY] == "1"  # two upright models average to an upright one
