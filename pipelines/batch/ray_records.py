@@ -86,6 +86,26 @@ def _device(factory: Callable[[], Pipeline]) -> str:
     return getattr(config, "device", "cpu")
 
 
+def _start_ray(address: str | None, workers: int | None) -> None:
+    """Connect to the cluster at ``address``, or start a local Ray with ``workers`` CPUs."""
+    import ray
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
+    # Ray's notice that it chose token authentication (its secure default) asks nothing of a
+    # user; a problem with the token is still an error.
+    logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
+    options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
+    try:
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise PipelineError(
+            f"could not start or reach Ray ({error}); check --ray-address or run `ray status`."
+        ) from None
+
+
 def ray_records(
     factory: Callable[[], Pipeline],
     folder: Path,
@@ -108,26 +128,9 @@ def ray_records(
     """
     import ray
 
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
     started_here = not ray.is_initialized()
-    # Ray's notice that it chose token authentication (its secure default) asks nothing of a
-    # user; a problem with the token is still an error.
-    logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
     if started_here:
-        options = {
-            "include_dashboard": False,
-            "log_to_driver": False,
-            "logging_level": logging.WARNING,
-        }
-        try:
-            if address:
-                ray.init(address=address, **options)
-            else:
-                ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
-        except (ConnectionError, RuntimeError, ValueError) as error:
-            raise PipelineError(
-                f"could not start or reach Ray ({error}); check --ray-address or run `ray status`."
-            ) from None
+        _start_ray(address, workers)
     try:
         # Our own progress bar counts records; Ray's bars and plan logs would draw over it.
         ray.data.DataContext.get_current().enable_progress_bars = False
