@@ -106,7 +106,7 @@ def test_the_training_script_writes_a_recogniser_the_engine_reads_with(tmp_path)
 def test_a_recogniser_trained_upright_gets_every_line_upright(tmp_path, monkeypatch):
     """The model's metadata says it was trained on deslanted crops, so the reader deslants each
     line before reading it; the shipped model, trained on lines as written, reads them as they are."""
-    import onnx
+    onnx = pytest.importorskip("onnx", reason="writing the model's metadata needs the onnx extra")
     from test_ocr_engines import SENTENCE, render_line
 
     from inksight.ocr.engines import rapidocr
