@@ -707,13 +707,18 @@ def _blur(frame: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]
     if choice == "defocus":
         return cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.9, 1.5)), choice
     if choice == "motion":
-        length = int(rng.integers(3, 7))
-        kernel = np.zeros((length, length), np.float32)
-        kernel[length // 2] = 1 / length
-        turn = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), rng.uniform(0, 180), 1)
-        kernel = cv2.warpAffine(kernel, turn, (length, length))
-        return cv2.filter2D(frame, -1, kernel / max(kernel.sum(), 1e-6)), choice
+        return motion_blur(frame, int(rng.integers(3, 7)), rng.uniform(0, 180)), choice
     return cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.3, 0.6)), choice
+
+
+def motion_blur(frame: np.ndarray, length: int, angle: float) -> np.ndarray:
+    """``frame`` smeared along a straight path of ``length`` pixels at ``angle`` degrees, as a
+    camera moving while its shutter is open smears it."""
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2] = 1 / length
+    turn = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), angle, 1)
+    kernel = cv2.warpAffine(kernel, turn, (length, length))
+    return cv2.filter2D(frame, -1, kernel / max(kernel.sum(), 1e-6))
 
 
 def _hard_light(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, bool]:
