@@ -561,13 +561,18 @@ def main(argv: list[str] | None = None) -> dict:
         "to hands it never saw (for choosing the recipe; the shipped model uses every font)",
     )  # fmt: skip
     parser.add_argument(
+        "--seed", type=int, default=0,
+        help="seeds the split, the batches and the augmentation (0: the shipped models); another "
+        "seed is another run of the same recipe, to see how far two runs differ",
+    )  # fmt: skip
+    parser.add_argument(
         "--checkpoint-every", type=int, default=50, metavar="N",
         help="every N steps, save the run beside --out (OUT.resume.pt); the same command started "
         "again goes on from there, and the file is deleted once the model is written (0: never)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    random.seed(0)
-    torch.manual_seed(0)
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
     rows = rendered_rows(args.work, args.scale, args.pointed)
     random.shuffle(rows)
     if args.hold_out_family:
@@ -588,6 +593,7 @@ def main(argv: list[str] | None = None) -> dict:
         "val": args.val, "hold_out_family": args.hold_out_family, "train": len(train),
         "steps": args.steps, "batch": args.batch, "lr": args.lr, "augment": args.augment,
         "tune": args.tune, **({"upright": True} if args.upright else {}),
+        **({"seed": args.seed} if args.seed else {}),  # checkpoints of before had seed 0
     }  # fmt: skip
     report = fine_tune(
         net, train, val, charset, steps=args.steps, batch=args.batch, lr=args.lr, augment=augment,
@@ -607,7 +613,7 @@ def main(argv: list[str] | None = None) -> dict:
     report.update(
         crops=len(rows), train=len(train), out=str(args.out), augment=args.augment,
         held_out_family=args.hold_out_family, mix=args.mix, pointed=args.pointed,
-        tune=args.tune, constants_trained=constants, upright=args.upright,
+        tune=args.tune, constants_trained=constants, upright=args.upright, seed=args.seed,
         threads=torch.get_num_threads(),  # the sums, so the weights, change with it
     )  # fmt: skip
     print(json.dumps(report))

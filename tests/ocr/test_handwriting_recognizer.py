@@ -160,6 +160,8 @@ def test_a_stopped_training_goes_on_from_its_checkpoint_and_writes_the_same_mode
 
     with pytest.raises(SystemExit, match=r"other settings \(batch\)"):  # not another recipe's
         script.main([*options, "--batch", "3", "--out", str(stopped)])
+    with pytest.raises(SystemExit, match=r"other settings \(seed\)"):  # another run's draws
+        script.main([*options, "--seed", "1", "--out", str(stopped)])
     assert checkpoint.exists()  # refused, not thrown away
 
     report = script.main([*options, "--out", str(stopped)])
