@@ -37,7 +37,7 @@ from train_handwriting_recognizer import (  # noqa: E402
     stock_recognizer_file,
 )
 
-from inksight.ocr.engines.rapidocr import UPRIGHT_KEY, decoded_columns  # noqa: E402
+from inksight.ocr.engines.rapidocr import decoded_columns, trained_upright  # noqa: E402
 from inksight.ocr.fonts import FONT_FAMILIES  # noqa: E402
 from inksight.ocr.metrics import cer  # noqa: E402
 
@@ -62,8 +62,7 @@ def greedy_cer(model: Path, dictionary: Path | None, rows: list[dict]) -> float:
     def read(batch: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(session.run(None, {name: batch.numpy()})[0][..., kept])
 
-    upright = session.get_modelmeta().custom_metadata_map.get(UPRIGHT_KEY) == "1"
-    return crops_cer(read, rows, [characters[i] for i in kept], upright)
+    return crops_cer(read, rows, [characters[i] for i in kept], trained_upright(session))
 
 
 def tesseract_cer(rows: list[dict]) -> float:

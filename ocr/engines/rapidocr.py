@@ -246,7 +246,7 @@ class RapidRecognizer:
         self.stretch_below = stretch_below
         self.stretch_margin = stretch_margin
         self.upright_below = upright_below
-        self.trained_upright = _metadata(self._session).get(UPRIGHT_KEY) == "1"
+        self.trained_upright = trained_upright(getattr(self._session, "session", None))
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         if self.trained_upright:  # read as it was trained: every crop deslanted
@@ -313,13 +313,13 @@ class RapidRecognizer:
         return text, confidence * max(0.0, 1.0 - changed)
 
 
-def _metadata(session: Any) -> dict[str, str]:
-    """The custom metadata of the recogniser's ONNX model ({} where rapidocr hides it)."""
-    inner = getattr(session, "session", None)
+def trained_upright(session: Any) -> bool:
+    """Whether the recogniser in this onnxruntime session was trained on deslanted crops (its
+    ONNX metadata holds ``UPRIGHT_KEY``); False where there is no such session to ask."""
     try:
-        return dict(inner.get_modelmeta().custom_metadata_map)
+        return session.get_modelmeta().custom_metadata_map.get(UPRIGHT_KEY) == "1"
     except AttributeError:
-        return {}
+        return False
 
 
 def decoded_columns(characters: list[str], charset: str | None = LATIN) -> list[int]:
