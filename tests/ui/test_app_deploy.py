@@ -4,6 +4,7 @@ something (the quick lab from a button, the neighbour tables already answered)."
 
 from __future__ import annotations
 
+import re
 import runpy
 import socket
 import threading
@@ -172,6 +173,12 @@ def test_the_spaces_entry_point_serves_the_demo_on_the_hosts_port(monkeypatch):
     )
     requirements = (ROOT / "requirements.txt").read_text()
     assert ".[app]" in requirements and "download.pytorch.org/whl/cpu" in requirements
+    # The Space installs the versions every figure was measured with, not the newest releases,
+    # and its torch pin agrees with them (pip refuses a build whose pins conflict).
+    assert "-c constraints.txt" in requirements.splitlines()
+    pinned = re.search(r"^torch==([\d.]+)$", requirements, re.M)
+    locked = re.search(r"^torch==([\d.]+)", (ROOT / "constraints.txt").read_text(), re.M)
+    assert pinned and locked and pinned.group(1) == locked.group(1)
 
 
 # --- a full queue ------------------------------------------------------------------------------
