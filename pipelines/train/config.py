@@ -69,6 +69,12 @@ class TrainConfig:
     )  # fmt: skip
     dropout: float = field(default=0.5, metadata={"help": "Dropout before the Linear layer."})
     init_std: float = field(default=0.01, metadata={"help": "Std of the random Embedding init."})
+    token_seeded_init: bool = field(
+        default=False,
+        metadata={"help": "Start each token's Embedding row from a random vector seeded by the "
+                  "token and --seed, not by its place in the vocabulary: a change to a few "
+                  "tokens then leaves every other row's start as it was (paired ablations)."},
+    )  # fmt: skip
     embed_dropout: float = field(
         default=0.0, metadata={"help": "Dropout on the token vectors before pooling."}
     )
@@ -233,6 +239,9 @@ class TrainConfig:
             )
         if self.start_from and self.embeddings != "scratch":
             raise PipelineError("--start-from keeps the model's own Embedding; drop --embeddings.")
+        if self.token_seeded_init and (self.start_from or self.embeddings != "scratch"):
+            raise PipelineError("--token-seeded-init starts a random Embedding; it takes neither "
+                                "--start-from nor --embeddings.")  # fmt: skip
         if self.random_dims < 0 or (
             self.random_dims and (self.embeddings == "scratch" or self.freeze)
         ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import time
 import warnings
@@ -358,12 +359,29 @@ def _build_module(
         members=config.members,
     )
     with torch.no_grad():
+        if config.token_seeded_init:
+            rows = token_seeded_rows(
+                vocab.itos, model_config.embed_dim, config.init_std, config.seed
+            )
+            module.model.embedding.weight.copy_(torch.as_tensor(rows))
         if start is not None:
             module.model.embedding.weight.copy_(torch.as_tensor(start.matrix))
         if base is not None:  # old rows and the Linear layer as they were; new rows stay small
             module.model.embedding.weight[: len(base.vocab)] = base.model.embedding.weight
             module.model.classifier.load_state_dict(base.model.classifier.state_dict())
     return module, start
+
+
+def token_seeded_rows(tokens: Sequence[str], dim: int, std: float, seed: int) -> np.ndarray:
+    """One ``N(0, std)`` row per token, drawn from a generator seeded by ``seed`` and the token
+    itself (row 0, padding, is zero): the same token starts from the same vector in any
+    vocabulary, whatever its place or the other tokens."""
+    rows = np.empty((len(tokens), dim), dtype=np.float32)
+    for index, token in enumerate(tokens):
+        digest = hashlib.blake2b(f"{seed}\x00{token}".encode(), digest_size=8).digest()
+        rows[index] = np.random.default_rng(int.from_bytes(digest, "little")).normal(0.0, std, dim)
+    rows[0] = 0.0
+    return rows
 
 
 def _fit(
