@@ -232,13 +232,14 @@ def test_a_linear_schedule_starts_at_the_learning_rate_and_ends_at_zero(
     assert all(later <= earlier for earlier, later in zip(seen, seen[1:], strict=False))
 
 
-def test_token_seeded_init_makes_a_reordered_vocabulary_train_the_same_model(
+def test_token_seeded_init_trains_the_same_model_whatever_the_other_rows_of_the_vocabulary(
     tmp_path: Path, tiny_reviews_csv: Path, monkeypatch
 ) -> None:
-    """An ablation that changes a few tokens moves every other token's place in the vocabulary;
-    with --token-seeded-init each token still starts from its own vector, so the two runs are
-    paired (docs/sentiment.md, twenty-third round). Shown with the purest such change: the same
-    tokens in another order."""
+    """An ablation that changes a few tokens moves every other token's place in the vocabulary
+    and its size; with --token-seeded-init each token still starts from its own vector and the
+    rest of the model and of training from the same draws, so the two runs are paired
+    (docs/sentiment.md, twenty-third and twenty-fourth rounds). Shown with the purest such
+    changes: the same tokens in another order, and one row more that no review holds."""
     import random
 
     from inksight.nlp import vocab as vocab_module
@@ -247,16 +248,17 @@ def test_token_seeded_init_makes_a_reordered_vocabulary_train_the_same_model(
     texts = ["a superb film", "dreadful and dull", "great plot, boring ending", "the camera"]
     build = vocab_module.Vocab.build.__func__
 
-    def train(name: str, seeded: bool, reorder: bool) -> list[float]:
-        def reordered(cls, token_lists, **options):
+    def train(name: str, seeded: bool, change: str | None = None) -> list[float]:
+        def changed(cls, token_lists, **options):
             vocab = build(cls, token_lists, **options)
             rest = vocab.itos[2:]
-            random.Random(7).shuffle(rest)
+            if change == "reorder":
+                random.Random(7).shuffle(rest)
+            else:
+                rest.append("zzyzx")
             return cls([*vocab.itos[:2], *rest], vocab.freqs)
 
-        monkeypatch.setattr(
-            vocab_module.Vocab, "build", classmethod(reordered if reorder else build)
-        )
+        monkeypatch.setattr(vocab_module.Vocab, "build", classmethod(changed if change else build))
         train_main(
             TrainConfig(
                 out=tmp_path / name, data=tiny_reviews_csv, embed_dim=8, epochs=2, batch_size=16,
@@ -267,6 +269,10 @@ def test_token_seeded_init_makes_a_reordered_vocabulary_train_the_same_model(
         verdicts = [model.classify(text) for text in texts]
         return [v.probability if v.label == "positive" else 1 - v.probability for v in verdicts]
 
-    assert np.allclose(train("a", True, False), train("b", True, True), atol=1e-6)
-    # Without it, the same reordering is a new draw of every row: another model.
-    assert not np.allclose(train("c", False, False), train("d", False, True), atol=1e-6)
+    seeded = train("seeded", True)
+    assert np.allclose(seeded, train("seeded-reordered", True, "reorder"), atol=1e-6)
+    assert np.allclose(seeded, train("seeded-one-more", True, "one more"), atol=1e-6)
+    # Without it, either change is a new draw of every row and of what comes after: another model.
+    plain = train("plain", False)
+    assert not np.allclose(plain, train("plain-reordered", False, "reorder"), atol=1e-6)
+    assert not np.allclose(plain, train("plain-one-more", False, "one more"), atol=1e-6)
