@@ -72,8 +72,10 @@ class TrainConfig:
     token_seeded_init: bool = field(
         default=False,
         metadata={"help": "Start each token's Embedding row from a random vector seeded by the "
-                  "token and --seed, not by its place in the vocabulary: a change to a few "
-                  "tokens then leaves every other row's start as it was (paired ablations)."},
+                  "token and --seed, not by its place in the vocabulary, and the rest of the "
+                  "model and of training's draws as if the vocabulary's size were fixed: a change "
+                  "to a few tokens then leaves everything else's start as it was (paired "
+                  "ablations)."},
     )  # fmt: skip
     embed_dropout: float = field(
         default=0.0, metadata={"help": "Dropout on the token vectors before pooling."}

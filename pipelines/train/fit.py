@@ -349,7 +349,7 @@ def _build_module(
     module = _new_module(config, model_config, start)
     with torch.no_grad():
         if config.token_seeded_init:
-            _restart_from_token_seeds(module, config, model_config, vocab, start)
+            _restart_from_token_seeds(module, config, model_config, vocab)
         if start is not None:
             module.model.embedding.weight.copy_(torch.as_tensor(start.matrix))
         if base is not None:  # old rows and the Linear layer as they were; new rows stay small
@@ -380,14 +380,13 @@ def _restart_from_token_seeds(
     config: TrainConfig,
     model_config: ModelConfig,
     vocab: Vocab,
-    start: InitialEmbeddings | None,
 ) -> None:
     """Each Embedding row from its token's own seed, and every other weight drawn again after
     torch's generator is started over: the module's init drew the Embedding first, one row after
     another, so the Linear layer and all that training draws after it (batches, dropout) would
     otherwise depend on how many rows the vocabulary has."""
     torch.manual_seed(config.seed)
-    twin = _new_module(config, replace(model_config, vocab_size=3), start)  # a fixed few rows
+    twin = _new_module(config, replace(model_config, vocab_size=3), None)  # a fixed few rows
     rest = {k: v for k, v in twin.state_dict().items() if not k.startswith("model.embedding.")}
     module.load_state_dict(rest, strict=False)
     rows = token_seeded_rows(vocab.itos, model_config.embed_dim, config.init_std, config.seed)
