@@ -323,7 +323,8 @@ def _build_module(
     train_tokens: list[list[str]],
     base: SentimentClassifier | None = None,
 ) -> tuple[SentimentModule, InitialEmbeddings | None]:
-    """The LightningModule, its Embedding started from pretrained vectors or from ``base``."""
+    """The LightningModule, its Embedding started from pretrained vectors, from ``base`` or, with
+    ``token_seeded_init``, from each token's own seed."""
     start = None
     if config.embeddings != "scratch":
         from inksight.pipelines.train.pretrained import initial_embeddings
