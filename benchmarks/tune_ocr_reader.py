@@ -111,9 +111,6 @@ VARIANTS: list[tuple[str, dict]] = [
     # Slanted hands: a line read again with its slant taken out, the surer reading kept.
     ("unsure lines read again upright (under 0.9)", {"upright_below": 0.9}),
     ("every line read again upright", {"upright_below": 1.01}),
-    # Unsure lines read from the mean of the recogniser's probabilities over five views.
-    ("unsure lines read as five views averaged",
-     {"views": ("tighter", "softer", "higher", "lower"), "views_below": 0.9}),
 ]  # fmt: skip
 
 

@@ -109,8 +109,7 @@ def build(
     options.setdefault("crop_gamma", CROP_GAMMA)
     models = load_models(threads=threads, detector=detector, recognizer=recognizer)
     names = ("charset", "batch_size", "language_model", "decoder_options", "stretch",
-             "stretch_below", "stretch_margin", "upright_below", "views",
-             "views_below")  # fmt: skip
+             "stretch_below", "stretch_margin", "upright_below")  # fmt: skip
     recognizer_options = {k: options.pop(k) for k in names if k in options}
     return OcrEngine(
         RapidRecognizer(models, **recognizer_options), RapidDetector(models), **options
@@ -214,10 +213,6 @@ class RapidRecognizer:
         upright_below: A crop still read with confidence under this is read again with its
             slant taken out (``inksight.ocr.preprocess.upright``) and the surer reading kept;
             0 never does.
-        views: How an unsure crop is also shown (names in ``VIEWS``): a crop read with
-            confidence under ``views_below`` is read from the mean of the recogniser's
-            probabilities over itself and these, at its own width and at the wider one.
-        views_below: See ``views``; 0 never does.
     """
 
     name = "rapidocr"
@@ -234,12 +229,7 @@ class RapidRecognizer:
         stretch_below: float = STRETCH_BELOW,
         stretch_margin: float = STRETCH_MARGIN,
         upright_below: float = 0.0,
-        views: tuple[str, ...] = (),
-        views_below: float = 0.0,
     ) -> None:
-        unknown = set(views) - set(VIEWS)
-        if unknown:
-            raise ValueError(f"unknown views {sorted(unknown)}; known: {sorted(VIEWS)}")
         recognizer = models.text_rec
         self._session = recognizer.session
         characters = list(recognizer.postprocess_op.character)  # [blank, ..., " "]
@@ -256,24 +246,16 @@ class RapidRecognizer:
         self.stretch_below = stretch_below
         self.stretch_margin = stretch_margin
         self.upright_below = upright_below
-        self.views = tuple(views)
-        self.views_below = views_below if views else 0.0
         self.trained_upright = trained_upright(getattr(self._session, "session", None))
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         if self.trained_upright:  # read as it was trained: every crop deslanted
             crops = [upright(crop) for crop in crops]
         results = self._recognize([to_height(crop, REC_HEIGHT) for crop in crops])
-        # Unsure crops read again as several views at once; the stretch then compares like
-        # with like (a mean over views is less peaked than any one of them).
-        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < self.views_below]
-        for index in unsure:
-            results[index] = self._read_views(crops[index], 1.0)
         if self.stretch != 1.0:
             self._read_again(
                 results, crops, self.stretch_below, self.stretch_margin,
                 lambda crop: to_height(crop, REC_HEIGHT, self.stretch),
-                {i: self.stretch for i in unsure},
             )  # fmt: skip
         self._read_again(
             results, crops, self.upright_below, 0.0,
@@ -288,31 +270,16 @@ class RapidRecognizer:
         below: float,
         margin: float,
         prepare: Callable[[np.ndarray], np.ndarray],
-        viewed: dict[int, float] | None = None,
     ) -> None:
         """Read the crops whose reading in ``results`` is less sure than ``below`` again, each
-        prepared by ``prepare``, and keep a new reading where it is surer by more than ``margin``.
-        The crops in ``viewed`` are read again from their views at that stretch instead."""
+        prepared by ``prepare``, and keep a new reading where it is surer by more than ``margin``."""
         unsure = [i for i, (_, confidence) in enumerate(results) if confidence < below]
         if not unsure:
             return
-        viewed = viewed or {}
-        plain = [i for i in unsure if i not in viewed]
-        again = dict(zip(plain, self._recognize([prepare(crops[i]) for i in plain]), strict=True))
-        again |= {i: self._read_views(crops[i], viewed[i]) for i in unsure if i in viewed}
-        for index in unsure:
-            reading = again[index]
+        again = self._recognize([prepare(crops[i]) for i in unsure])
+        for index, reading in zip(unsure, again, strict=True):
             if reading[1] > results[index][1] + margin:
                 results[index] = reading
-
-    def _read_views(self, crop: np.ndarray, stretch: float) -> tuple[str, float]:
-        """The reading of the mean of the recogniser's probabilities over ``crop`` and its
-        ``views``, all at the same size, so their frames line up."""
-        base = to_height(crop, REC_HEIGHT, stretch)
-        size = (base.shape[1], REC_HEIGHT)
-        shown = [base] + [to_size(VIEWS[name](crop), size) for name in self.views]
-        probabilities = self._session(recognizer_batch(shown))
-        return self._decode(probabilities.mean(axis=0))
 
     def _recognize(self, resized: list[np.ndarray]) -> list[tuple[str, float]]:
         """Readings of crops already ``REC_HEIGHT`` high, batched by width."""
@@ -379,44 +346,6 @@ def ctc_emitted(best: np.ndarray) -> np.ndarray:
     keep = best != 0
     keep[1:] &= best[1:] != best[:-1]
     return keep
-
-
-def to_size(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``rgb`` resized to ``size`` (width, height), as ``to_height`` resizes."""
-    if rgb.ndim == 2:
-        rgb = cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB)
-    h, w = rgb.shape[:2]
-    interpolation = cv2.INTER_AREA if h > size[1] and size[0] < w else cv2.INTER_CUBIC
-    return cv2.resize(rgb, size, interpolation=interpolation)
-
-
-def _more_paper(rgb: np.ndarray, top: float, bottom: float) -> np.ndarray:
-    """``rgb`` with paper added above and below, these shares of its height (the paper's colour:
-    the crop's median)."""
-    height = rgb.shape[0]
-    paper = [int(v) for v in np.median(rgb.reshape(-1, rgb.shape[-1]), axis=0)]
-    return cv2.copyMakeBorder(
-        rgb, int(round(top * height)), int(round(bottom * height)), 0, 0,
-        cv2.BORDER_CONSTANT, value=paper,
-    )  # fmt: skip
-
-
-def _tighter(rgb: np.ndarray, share: float) -> np.ndarray:
-    """``rgb`` with this share of its height cut from the top and from the bottom."""
-    cut = int(round(share * rgb.shape[0]))
-    return rgb[cut : rgb.shape[0] - cut] if rgb.shape[0] - 2 * cut >= 8 else rgb
-
-
-# Other ways to show an unsure crop to the recogniser; each keeps its columns where they are, so
-# the frames of every view line up (only what is above and below the writing changes).
-VIEWS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "looser": lambda rgb: _more_paper(rgb, 0.1, 0.1),
-    "tighter": lambda rgb: _tighter(rgb, 0.06),
-    "higher": lambda rgb: _more_paper(rgb, 0.0, 0.15),
-    "lower": lambda rgb: _more_paper(rgb, 0.15, 0.0),
-    "darker": lambda rgb: ((rgb.astype(np.float32) / 255.0) ** 2.0 * 255.0).astype(np.uint8),
-    "softer": lambda rgb: cv2.GaussianBlur(rgb, (0, 0), 0.8),
-}
 
 
 def to_height(rgb: np.ndarray, height: int, stretch: float = 1.0) -> np.ndarray:
