@@ -97,6 +97,9 @@ VARIANTS: list[tuple[str, dict]] = [
     ("second look below 26 px", {"small_writing": 26}),
     # The thin look: a page read unsurely is read again with grey ink darkened, detector at 960.
     ("no thin look at a page read unsurely (until 2026-12-05)", {"thin_look": False}),
+    # Faint ink the normalisation's contrast stretch takes to white: a higher white level.
+    ("thin look on the page normalised again, paper white at 0.97", {"thin_white": 0.97}),
+    ("every page normalised with paper white at 0.97", {"paper_white": 0.97}),
     # The recogniser: fine-tuned on tuning-font handwriting, or the one in rapidocr's wheel.
     ("rapidocr's own recogniser (until 2026-12-05)", {"recognizer": "stock"}),
     # Narrow hands: it emits one character per 8 px of crop width at most, so an unsure line is

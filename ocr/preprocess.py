@@ -34,6 +34,8 @@ PAPER_CHROMA = 12.0
 # normalise_background(keep_faint=True): this share of the page (in percent) is lighter than the
 # white it stretches to.
 FAINT_PAPER_PERCENTILE = 25
+# normalise_background: ink this close to its paper's level (a share of it) is stretched to white.
+PAPER_WHITE = 0.92
 WORK_SIDE = 1800  # longest side we work at; handwriting on an A4/Letter page stays >= 20 px high
 
 
@@ -67,6 +69,7 @@ def prepare_page(
     normalise: bool = True,
     work_side: int = WORK_SIDE,
     ink_gamma: float = 1.0,
+    white: float = PAPER_WHITE,
 ) -> PreparedPage:
     """Shrink to the working size, flatten a visible sheet, and even out background light.
 
@@ -76,6 +79,7 @@ def prepare_page(
         normalise: Divide by the estimated background (removes shadows and uneven light).
         work_side: Longest side to work at; larger pages are shrunk first.
         ink_gamma: After normalising, grey ink is darkened by this power (1: unchanged).
+        white: What normalising takes to white (``normalise_background``).
     """
     to_original = np.eye(3)
     height, width = rgb.shape[:2]
@@ -96,13 +100,17 @@ def prepare_page(
             flattened = True
     unnormalised = None
     if normalise:
-        gray = normalise_background(rgb, ink_gamma=ink_gamma)
+        gray = normalise_background(rgb, ink_gamma=ink_gamma, white=white)
         rgb, unnormalised = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), rgb
     return PreparedPage(np.ascontiguousarray(rgb), to_original, flattened, unnormalised)
 
 
 def normalise_background(
-    rgb: np.ndarray, *, ink_gamma: float = 1.0, keep_faint: bool = False
+    rgb: np.ndarray,
+    *,
+    ink_gamma: float = 1.0,
+    keep_faint: bool = False,
+    white: float = PAPER_WHITE,
 ) -> np.ndarray:
     """Return a grayscale page with paper at white and ink dark, whatever the lighting.
 
@@ -114,6 +122,8 @@ def normalise_background(
     lighter) and black at its darkest ink, however pale: a worn pencil line on a shadowed
     sticky note is only 5-10% darker than its paper and would be stretched to white. Paper
     texture comes up grey with it, so it is for a second look at a page that gave nothing.
+    Otherwise ``white`` is that level: pixels at this share of their paper's level or lighter
+    come out white (higher keeps fainter ink, and more of the paper's texture).
     """
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     height, width = gray.shape
@@ -132,7 +142,7 @@ def normalise_background(
         white = float(np.percentile(ratio, FAINT_PAPER_PERCENTILE))
         ink_level = min(float(np.percentile(ratio, 0.5)), white - 0.02)
     else:
-        white, ink_level = 0.92, min(float(np.percentile(ratio, 0.5)), 0.6)
+        ink_level = min(float(np.percentile(ratio, 0.5)), 0.6)
     stretched = np.clip((ratio - ink_level) / max(white - ink_level, 1e-3), 0.0, 1.0)
     # Pencil stays mid-grey after the stretch; the detector and recogniser want dark ink.
     return darken_ink((stretched * 255.0).astype(np.uint8), ink_gamma)

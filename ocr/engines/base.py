@@ -19,6 +19,7 @@ from PIL import Image
 
 from inksight.ocr.lines import LineBox, crop_line, group_lines
 from inksight.ocr.preprocess import (
+    PAPER_WHITE,
     WORK_SIDE,
     PreparedPage,
     darken_ink,
@@ -119,6 +120,8 @@ class OcrEngine:
         low_confidence: Lines under this confidence are kept but flagged.
         flatten: Find a photographed sheet and warp it flat.
         normalise: Even out shadows and uneven light before detection.
+        paper_white: When normalising, ink this close to its paper's level (a share of it) and
+            lighter goes white (``normalise_background``'s ``white``).
         second_look: Detect again, zoomed in on the ink, when the writing found is small or
             nothing could be read.
         small_writing: What counts as small for the second look: lines lower than this many
@@ -130,6 +133,10 @@ class OcrEngine:
         thin_look: When a page reads with little confidence, read it once more with grey ink
             darkened and the detector looking closer, and keep the surer reading (hairline
             hands); with ``normalise`` only.
+        thin_white: The thin look normalises the page once more, ink this close to its paper's
+            level (``normalise_background``'s ``white``) and lighter going white, so faint ink
+            the first look's stretch took to white comes back; None: it darkens the first
+            look's page.
         paper_look: When the faint look gave nothing too, normalise the page once more with
             white at the paper's own level (``normalise_background(keep_faint=True)``): pencil
             barely darker than its paper; with ``normalise`` only.
@@ -146,12 +153,14 @@ class OcrEngine:
         low_confidence: float = 0.8,
         flatten: bool = True,
         normalise: bool = True,
+        paper_white: float = PAPER_WHITE,
         second_look: bool = True,
         small_writing: float = SMALL_WRITING,
         ink_gamma: float = 1.0,
         crop_gamma: float = 1.0,
         faint_look: float = FAINT_GAMMA,
         thin_look: bool = True,
+        thin_white: float | None = None,
         paper_look: bool = True,
     ) -> None:
         self.recognizer = recognizer
@@ -162,12 +171,14 @@ class OcrEngine:
         self.low_confidence = low_confidence
         self.flatten = flatten
         self.normalise = normalise
+        self.paper_white = paper_white
         self.second_look = second_look
         self.small_writing = small_writing
         self.ink_gamma = ink_gamma
         self.crop_gamma = crop_gamma
         self.faint_look = faint_look
         self.thin_look = thin_look
+        self.thin_white = thin_white
         self.paper_look = paper_look
 
     @property
@@ -237,6 +248,7 @@ class OcrEngine:
             flatten=self.flatten,
             normalise=self.normalise,
             ink_gamma=look.ink_gamma,
+            white=self.paper_white,
         )
 
     def _detect_lines(self, image: np.ndarray, look: _Look) -> list[LineBox]:
@@ -303,8 +315,7 @@ class OcrEngine:
         # Like the faint look, the thin look darkens grey ink: only a normalised page has it.
         if self.thin_look and self.normalise and _confidence(lines) < THIN_LOOK_BELOW:
             thin = self._thin_look()
-            darker = darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
-            prepared = replace(prepared, image=darker)  # the page already prepared
+            prepared = replace(prepared, image=self._thin_page(prepared, first, thin))
             thin_lines, thin_writing = self._read_look(prepared, page, number, thin)
             if _sure_chars(thin_lines) > THIN_MARGIN * _sure_chars(lines):
                 lines = thin_lines
@@ -317,6 +328,17 @@ class OcrEngine:
                 "blurred?); try a closer, sharper photo."
             ]
         return lines, []
+
+    def _thin_page(self, prepared: PreparedPage, first: _Look, thin: _Look) -> np.ndarray:
+        """The page as the thin look sees it: the first look's page with its grey ink darkened,
+        or, with ``thin_white``, normalised again from the page before its light was evened
+        out, with fainter ink kept."""
+        if self.thin_white is None or prepared.unnormalised is None:
+            return darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
+        gray = normalise_background(
+            prepared.unnormalised, ink_gamma=thin.ink_gamma, white=self.thin_white
+        )
+        return cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
 
     def _read_look(
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
