@@ -97,8 +97,9 @@ VARIANTS: list[tuple[str, dict]] = [
     ("second look below 26 px", {"small_writing": 26}),
     # The thin look: a page read unsurely is read again with grey ink darkened, detector at 960.
     ("no thin look at a page read unsurely (until 2026-12-05)", {"thin_look": False}),
-    # Faint ink the normalisation's contrast stretch takes to white: a higher white level.
-    ("thin look on the page normalised again, paper white at 0.97", {"thin_white": 0.97}),
+    # Faint ink the normalisation's contrast stretch takes to white: the thin look's white level
+    # (THIN_WHITE), and the same for every look.
+    ("thin look on the first look's page darkened (until 2026-12-07)", {"thin_white": None}),
     ("every page normalised with paper white at 0.97", {"paper_white": 0.97}),
     # The recogniser: fine-tuned on tuning-font handwriting, or the one in rapidocr's wheel.
     ("rapidocr's own recogniser (until 2026-12-05)", {"recognizer": "stock"}),
@@ -268,14 +269,25 @@ def main(argv: list[str] | None = None) -> dict:
         "is deterministic: an earlier run has its figures) nor the variants",
     )  # fmt: skip
     parser.add_argument(
+        "--no-shipped", action="store_true",
+        help="with --only, read only the chosen variants, not the shipped reader (reading is "
+        "deterministic: an earlier run has its figures)",
+    )  # fmt: skip
+    parser.add_argument(
         "--blanks", type=int, default=0, metavar="N",
         help="also read N development blanks with every variant (162: the usual check)",
     )  # fmt: skip
+    parser.add_argument(
+        "--blanks-from", type=int, default=0, metavar="K",
+        help="the development blanks read start at number K (162: the 162 after the usual ones)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     try:  # before minutes of rendering the development set, not after
-        blanks = development_blanks(args.blanks)
+        blanks = development_blanks(args.blanks, args.blanks_from)
     except ValueError:
-        parser.error(f"--blanks takes 0 to {DEVELOPMENT_BLANKS} development blanks.")
+        parser.error(
+            f"--blanks and --blanks-from: there are {DEVELOPMENT_BLANKS} development blanks."
+        )
     name = str(args.seed)
     name += f"-thin{args.thin:g}" if args.thin else ""
     name += f"-pointed{args.pointed:g}" if args.pointed else ""
@@ -285,7 +297,8 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     chosen = [
         (name, options) for name, options in VARIANTS
-        if name == "shipped" or not args.only or any(word in name for word in args.only)
+        if (name == "shipped" and not args.no_shipped)
+        or (name != "shipped" and (not args.only or any(word in name for word in args.only)))
     ]  # fmt: skip
     recognizers = [(f"recogniser {path}", {"recognizer": str(path)}) for path in args.recognizer]
     candidates = recognizers + [
@@ -316,6 +329,7 @@ def main(argv: list[str] | None = None) -> dict:
         "shipped_detector": DEFAULT_DETECTOR,
         "variants": rows,
         "blanks": len(blanks),
+        "blanks_from": args.blanks_from,
         "chosen": best and best["variant"],
     }
     args.out = args.out or next_results_file(RESULTS)

@@ -59,16 +59,23 @@ MIN_LINE_CHARS = 2  # a mug's rim reads as "O", a pen as "/": one character alon
 # or 0.8 (benchmarks/tune_ocr_reader.py --short-floor; docs/ocr-benchmark.md).
 SHORT_LINE_CHARS = 3
 SHORT_MIN_CONFIDENCE = 0.75
-# The thin look: a page read with less than this confidence (per character) is read once more
-# with grey ink darkened (THIN_GAMMA) and the detector at THIN_SIDE, and that reading is kept when
-# it holds THIN_MARGIN times as many sure characters. Hairline hands (pointed pen, a worn pencil)
-# grey out in a photo: on a development set of thinned tuning hands, CER 0.134 -> 0.075 and lines
-# found 0.87 -> 0.99, with three development sets of the tuning hands as they are unchanged or
-# better (docs/ocr-benchmark.md). About a quarter of photographed pages take it.
+# The thin look: a page read with less than this confidence (per character) is read once more,
+# normalised again with fainter ink kept (THIN_WHITE), grey ink darkened (THIN_GAMMA) and the
+# detector at THIN_SIDE, and that reading is kept when it holds THIN_MARGIN times as many sure
+# characters. Hairline hands (pointed pen, a worn pencil) grey out in a photo: on a development
+# set of thinned tuning hands, CER 0.134 -> 0.075 and lines found 0.87 -> 0.99, with three
+# development sets of the tuning hands as they are unchanged or better (docs/ocr-benchmark.md).
+# About a quarter of photographed pages take it.
 THIN_LOOK_BELOW = 0.9
 THIN_GAMMA = 2.0
 THIN_SIDE = 960
 THIN_MARGIN = 1.1
+# The thin look normalises the page again, ink at this share of its paper's level or darker
+# kept (the first look's stretch takes ink lighter than PAPER_WHITE to white, and with it the
+# faint ends of pencil lines). On five development sets, mean CER 0.0352 -> 0.0274 (pages of
+# thinned hands 0.097 -> 0.031), no set worse and no line lost; the same white for every look
+# lost a line (docs/ocr-benchmark.md, "Faint ink kept white no more").
+THIN_WHITE = 0.97
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,7 @@ class OcrEngine:
         crop_gamma: float = 1.0,
         faint_look: float = FAINT_GAMMA,
         thin_look: bool = True,
-        thin_white: float | None = None,
+        thin_white: float | None = THIN_WHITE,
         paper_look: bool = True,
     ) -> None:
         self.recognizer = recognizer
@@ -317,6 +324,10 @@ class OcrEngine:
             thin = self._thin_look()
             prepared = replace(prepared, image=self._thin_page(prepared, first, thin))
             thin_lines, thin_writing = self._read_look(prepared, page, number, thin)
+            if not lines and self.thin_white is not None:
+                # A page that gave nothing, normalised again, shows its paper's texture too (a
+                # wall read "he" at 0.81): keep only what the later looks keep.
+                thin_lines = [line for line in thin_lines if _is_later_look_line(line)]
             if _sure_chars(thin_lines) > THIN_MARGIN * _sure_chars(lines):
                 lines = thin_lines
             writing = writing or thin_writing
@@ -378,8 +389,7 @@ class OcrEngine:
         sceptical = replace(look, evidence=math.inf)
         lines, long_reading = self._read_lines(found, prepared, page, number, sceptical)
         seen = long_reading or any(_is_sure_faint(line, LATER_LOOK_EVIDENCE) for line in lines)
-        # A long line here already passed long_min_confidence (_keeps): no blank reads that long.
-        return [line for line in lines if _is_sure_faint(line) or _is_long(line.text)], seen
+        return [line for line in lines if _is_later_look_line(line)], seen
 
     def _read_lines(
         self,
@@ -483,6 +493,12 @@ def _confidence(lines: list[Line]) -> float:
 def _is_sure_faint(line: Line, min_confidence: float = FAINT_MIN_CONFIDENCE) -> bool:
     """Whether a later look's line is sure enough: to keep (by default), or to show writing."""
     return line.confidence >= min_confidence and len(line.text.replace(" ", "")) >= FAINT_MIN_CHARS
+
+
+def _is_later_look_line(line: Line) -> bool:
+    """Whether a line read by a look after the first (of a page that gave nothing) is kept: sure
+    and 3+ characters, or long (it already passed long_min_confidence: no blank reads that long)."""
+    return _is_sure_faint(line) or _is_long(line.text)
 
 
 def _median_height(lines: list[LineBox]) -> float:

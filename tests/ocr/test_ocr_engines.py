@@ -243,12 +243,16 @@ def _pencil_barely_darker_than_paper(text: str, darkness: float) -> Image.Image:
 
 
 @pytest.mark.real_assets
-def test_pencil_barely_darker_than_its_paper_is_read_by_the_paper_look(engine):
+def test_pencil_barely_darker_than_its_paper_is_read(engine):
+    """Read by the thin look (its page normalised again, fainter ink kept) and, without it, by
+    the paper look; neither: nothing is found."""
     page = _pencil_barely_darker_than_paper(SENTENCE, 0.08)
 
     assert engine.read(page).text == SENTENCE
-    without = build_engine("rapidocr", paper_look=False).read(page)
-    assert without.lines == [] and without.warnings == ["no text was found in the image."]
+    assert build_engine("rapidocr", paper_look=False).read(page).text == SENTENCE
+    assert build_engine("rapidocr", thin_white=None).read(page).text == SENTENCE
+    neither = build_engine("rapidocr", paper_look=False, thin_white=None).read(page)
+    assert neither.lines == [] and neither.warnings == ["no text was found in the image."]
 
 
 SMALL_WRITING_NOTE = (
@@ -324,6 +328,40 @@ def test_a_photographed_line_in_a_hairline_hand_is_found_by_the_thin_look(engine
         assert len(result.lines) == 1
         assert len(words & set(result.text.split())) >= 3  # "choir and how ... change"
     assert len(engine.read(sample.image).lines) == 1  # as shipped, it is found all the same
+
+
+FADING_NOTE = (
+    "Things come and go, and you do the best you can. You can give up or adjust you way of "
+    "thinking to survive. Even though Maria adjusted her thinking and did what she had"
+)
+
+
+@pytest.mark.real_assets
+def test_the_faint_ends_of_pencil_lines_on_a_photographed_note_are_read():
+    """A sticky note in worn pencil, photographed: the first look's contrast stretch takes its
+    faintest strokes to white ("go, and" at the end of the first line); the thin look, which
+    normalises the page again keeping fainter ink, reads them."""
+    from inksight.ocr.fonts import find_fonts
+    from inksight.ocr.language_model import WordLanguageModel
+    from inksight.ocr.lexicon import dictionary_path
+    from inksight.ocr.synth import render_text
+    from inksight.pipelines.assets import font_dirs
+
+    font = find_fonts(font_dirs()).get("cedarville-cursive")
+    if font is None:
+        pytest.skip("cedarville-cursive is not installed: run scripts/install_fonts.sh")
+    sample = render_text(
+        FADING_NOTE, "cedarville-cursive", font, kind="page", style="photo", seed=834010226,
+        tier="hard", thin=0.4, pointed=0.6,
+    )  # fmt: skip
+    words = WordLanguageModel(english=dictionary_path())  # the reader's beam search, as shipped
+    shipped = build_engine("rapidocr", language_model=words).read(sample.image)
+    first_look_only = build_engine("rapidocr", language_model=words, thin_white=None)
+    darkened = first_look_only.read(sample.image)
+
+    assert shipped.text.splitlines()[0] == "Things come and go, and"
+    assert "go, and" not in darkened.text.splitlines()[0]
+    assert _cer(sample.text, shipped.text) < 0.05 < 0.1 < _cer(sample.text, darkened.text)
 
 
 @pytest.mark.real_assets
