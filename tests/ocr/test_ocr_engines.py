@@ -361,7 +361,8 @@ def test_the_faint_ends_of_pencil_lines_on_a_photographed_note_are_read():
 
     assert shipped.text.splitlines()[0] == "Things come and go, and"
     assert "go, and" not in darkened.text.splitlines()[0]
-    assert _cer(sample.text, shipped.text) < 0.05 < 0.1 < _cer(sample.text, darkened.text)
+    assert _cer(sample.text, shipped.text) < 0.05  # read as written: 0.012
+    assert _cer(sample.text, darkened.text) > 0.1  # as the thin look read it before: 0.18
 
 
 @pytest.mark.real_assets
