@@ -285,8 +285,10 @@ def main(argv: list[str] | None = None) -> dict:
     try:  # before minutes of rendering the development set, not after
         blanks = development_blanks(args.blanks, args.blanks_from)
     except ValueError:
+        left = min(max(DEVELOPMENT_BLANKS - args.blanks_from, 0), DEVELOPMENT_BLANKS)
         parser.error(
-            f"--blanks and --blanks-from: there are {DEVELOPMENT_BLANKS} development blanks."
+            f"--blanks takes 0 to {left} development blanks from number {args.blanks_from} "
+            f"(there are {DEVELOPMENT_BLANKS}, numbered from 0)."
         )
     name = str(args.seed)
     name += f"-thin{args.thin:g}" if args.thin else ""

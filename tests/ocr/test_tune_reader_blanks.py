@@ -34,5 +34,8 @@ def test_more_blanks_than_there_are_is_one_sentence_before_any_rendering(capsys,
         tune.main(["--blanks", str(tune.DEVELOPMENT_BLANKS + 1), "--lines", "0", "--pages", "0"])
     assert stopped.value.code == 2  # argparse's usage error, not a traceback
     assert f"--blanks takes 0 to {tune.DEVELOPMENT_BLANKS}" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # the 162 after the usual ones, and one more
+        tune.main(["--blanks", "163", "--blanks-from", "162", "--lines", "0", "--pages", "0"])
+    assert "--blanks takes 0 to 162 development blanks from number 162" in capsys.readouterr().err
     with pytest.raises(ValueError, match="324 development blanks"):
         tune.development_blanks(2, first=tune.DEVELOPMENT_BLANKS - 1)
