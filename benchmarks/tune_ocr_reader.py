@@ -101,6 +101,8 @@ VARIANTS: list[tuple[str, dict]] = [
     # (THIN_WHITE), and the same for every look.
     ("thin look on the first look's page darkened (until 2026-12-07)", {"thin_white": None}),
     ("every page normalised with paper white at 0.97", {"paper_white": 0.97}),
+    ("first look with paper white at 0.95 (thin look at 0.97)", {"paper_white": 0.95}),
+    ("first look with paper white at 0.96 (thin look at 0.97)", {"paper_white": 0.96}),
     # The recogniser: fine-tuned on tuning-font handwriting, or the one in rapidocr's wheel.
     ("rapidocr's own recogniser (until 2026-12-05)", {"recognizer": "stock"}),
     # Narrow hands: it emits one character per 8 px of crop width at most, so an unsure line is
