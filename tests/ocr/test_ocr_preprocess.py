@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 from inksight.ocr.preprocess import normalise_background, upright
@@ -342,6 +343,46 @@ def test_a_sheet_running_off_the_photo_is_not_flattened():
 
     sheet = np.array([[200, -200], [620, -160], [580, 700], [150, 660]], np.float32)
     assert find_sheet(_sheet_on_a_table(sheet)) is None
+
+
+def _speckled_desk(size: tuple[int, int] = (900, 800), seed: int = 0) -> np.ndarray:
+    """A photo of a light desk with a coarse grain, its brightest specks as bright as paper."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    grain = rng.normal(0, 1, (size[0] // 12, size[1] // 12)).astype(np.float32)
+    grain = cv2.resize(grain, (size[1], size[0]), interpolation=cv2.INTER_CUBIC)
+    return np.repeat(np.clip(150 + 25 * grain, 0, 255)[..., None], 3, axis=2)
+
+
+def test_photographed_pages_whose_bright_region_has_no_sheets_shape_are_found_by_the_outline():
+    """Three hard-tier page photos (a shadow band, a grainy desk, clutter touching the sheet) in
+    which the finder of 2026-12-07, looking only at bright regions, found no sheet."""
+    from inksight.ocr.fonts import find_fonts, select_fonts
+    from inksight.ocr.preprocess import find_sheet
+    from inksight.ocr.synth import render_text
+    from inksight.pipelines.assets import font_dirs
+
+    fonts = select_fonts(find_fonts(font_dirs()), ["caveat"])
+    if not fonts:
+        pytest.skip("the caveat font is missing: run scripts/install_fonts.sh")
+    text = "A fine film, if a little long. I would see it again."
+    for seed in (3, 11, 31):
+        photo = render_text(
+            text, "caveat", fonts["caveat"], kind="page", style="photo", seed=seed, tier="hard"
+        )
+        truth = np.asarray(photo.sheet)
+        found = find_sheet(np.asarray(photo.image.convert("RGB")))
+        assert found is not None, seed
+        # Every corner within 3 % of the sheet's diagonal, as the benchmark counts a sheet found.
+        assert np.abs(found - truth).max() < 0.03 * np.linalg.norm(truth[2] - truth[0]), seed
+
+
+def test_a_speckled_desk_with_no_sheet_on_it_is_not_flattened():
+    from inksight.ocr.preprocess import find_sheet
+
+    for seed in range(4):
+        assert find_sheet(_speckled_desk(seed=seed).astype(np.uint8)) is None, seed
 
 
 def _inked_columns(rgb: np.ndarray) -> int:
