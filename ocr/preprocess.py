@@ -258,7 +258,7 @@ def _outlined_regions(small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     high, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     edges = cv2.dilate(cv2.Canny(gray, OUTLINE_LOW * high, high), np.ones((3, 3), np.uint8))
     closed_off = cv2.morphologyEx(cv2.bitwise_not(edges), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(closed_off, connectivity=4)
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(closed_off, connectivity=4)
     left, top, width, height = (stats[:, index] for index in range(4))
     inner = (left > 0) & (top > 0) & (left + width < gray.shape[1]) & (top + height < gray.shape[0])
     inner[0] = False  # the edges themselves

@@ -323,11 +323,12 @@ class OcrEngine:
         if self.thin_look and self.normalise and _confidence(lines) < THIN_LOOK_BELOW:
             thin = self._thin_look()
             prepared = replace(prepared, image=self._thin_page(prepared, first, thin))
-            thin_lines, thin_writing = self._read_look(prepared, page, number, thin)
-            if not lines and self.thin_white is not None:
+            if lines or self.thin_white is None:
+                thin_lines, thin_writing = self._read_look(prepared, page, number, thin)
+            else:
                 # A page that gave nothing, normalised again, shows its paper's texture too (a
-                # wall read "he" at 0.81): keep only what the later looks keep.
-                thin_lines = [line for line in thin_lines if _is_later_look_line(line)]
+                # wall read "he" at 0.81): keep, and count as writing, only what later looks do.
+                thin_lines, thin_writing = self._read_sure(prepared, page, number, thin)
             if _sure_chars(thin_lines) > THIN_MARGIN * _sure_chars(lines):
                 lines = thin_lines
             writing = writing or thin_writing

@@ -387,6 +387,16 @@ def test_blanks_the_handwriting_recogniser_read_a_short_word_in_give_no_lines(en
 
 
 @pytest.mark.real_assets
+def test_a_wall_the_thin_look_read_a_short_word_in_says_no_text_not_unreadable_writing(engine):
+    from inksight.ocr.synth import render_blank
+
+    # Development blank 142: the thin look read "he" at 0.81 on it, and until 2026-12-07 still
+    # counted that as writing it could not read.
+    result = engine.read(render_blank("wall", seed=40061))
+    assert result.lines == [] and result.warnings == ["no text was found in the image."]
+
+
+@pytest.mark.real_assets
 def test_writing_that_cannot_be_read_says_so_instead_of_no_text(engine):
     # Nothing is ever sure enough, long lines included.
     strict = build_engine("rapidocr", min_confidence=1.01, long_min_confidence=1.01)
