@@ -346,9 +346,7 @@ def test_a_sheet_running_off_the_photo_is_not_flattened():
 
 
 def _speckled_desk(size: tuple[int, int] = (900, 800), seed: int = 0) -> np.ndarray:
-    """A photo of a light desk with a coarse grain, its brightest specks as bright as paper."""
-    import cv2
-
+    """A photo of a light desk with a coarse grain and no sheet on it."""
     rng = np.random.default_rng(seed)
     grain = rng.normal(0, 1, (size[0] // 12, size[1] // 12)).astype(np.float32)
     grain = cv2.resize(grain, (size[1], size[0]), interpolation=cv2.INTER_CUBIC)
@@ -356,8 +354,8 @@ def _speckled_desk(size: tuple[int, int] = (900, 800), seed: int = 0) -> np.ndar
 
 
 def test_photographed_pages_whose_bright_region_has_no_sheets_shape_are_found_by_the_outline():
-    """Three hard-tier page photos (a shadow band, a grainy desk, clutter touching the sheet) in
-    which the finder of 2026-12-07, looking only at bright regions, found no sheet."""
+    """Three hard-tier page photos in which the finder that looked only at bright regions (until
+    2026-12-07) found no sheet."""
     from inksight.ocr.fonts import find_fonts, select_fonts
     from inksight.ocr.preprocess import find_sheet
     from inksight.ocr.synth import render_text
