@@ -347,10 +347,7 @@ class OcrEngine:
         out, with fainter ink kept."""
         if self.thin_white is None or prepared.unnormalised is None:
             return darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
-        gray = normalise_background(
-            prepared.unnormalised, ink_gamma=thin.ink_gamma, white=self.thin_white
-        )
-        return cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+        return _normalised(prepared.unnormalised, ink_gamma=thin.ink_gamma, white=self.thin_white)
 
     def _read_look(
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
@@ -370,10 +367,8 @@ class OcrEngine:
             lines, seen = self._read_sure(replace(prepared, image=darker), page, number, look)
             writing = writing or seen
         if not lines and self.paper_look and prepared.unnormalised is not None:
-            gray = normalise_background(
-                prepared.unnormalised, ink_gamma=look.ink_gamma, keep_faint=True
-            )
-            stretched = replace(prepared, image=cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
+            faint = _normalised(prepared.unnormalised, ink_gamma=look.ink_gamma, keep_faint=True)
+            stretched = replace(prepared, image=faint)
             lines, seen = self._read_sure(stretched, page, number, look)
             writing = writing or seen
         return lines, writing
@@ -489,6 +484,12 @@ def _confidence(lines: list[Line]) -> float:
     """The recogniser's confidence per character read (0 for nothing read)."""
     chars = sum(len(line.text.replace(" ", "")) for line in lines)
     return _sure_chars(lines) / chars if chars else 0.0
+
+
+def _normalised(unnormalised: np.ndarray, **options: float | bool) -> np.ndarray:
+    """The page before its light was evened out, normalised again (``normalise_background``'s
+    options) and back in RGB, as the looks read it."""
+    return cv2.cvtColor(normalise_background(unnormalised, **options), cv2.COLOR_GRAY2RGB)
 
 
 def _is_sure_faint(line: Line, min_confidence: float = FAINT_MIN_CONFIDENCE) -> bool:
