@@ -67,14 +67,15 @@ DEVELOPMENT_BLANKS = len(BLANK_SEEDS) * BLANKS_PER_SEED
 VARIANTS: list[tuple[str, dict]] = [
     ("shipped", {}),
     ("greedy decoding (no word model)", {"language_model": None}),
-    ("beam, word model alpha 0.5, beta 3 (until 2026-12-04)",
-     {"decoder_options": {"alpha": 0.5, "beta": 3.0}}),
+    ("beam, word model alpha 0.3, beta 2 (2026-12-04 to 2026-12-08)",
+     {"decoder_options": {"alpha": 0.3, "beta": 2.0}}),
     ("beam, word model alpha 0.8, beta 4",
      {"decoder_options": {"alpha": 0.8, "beta": 4.0}}),
     ("beam, cheaper word gaps (split penalty 4)", {"decoder_options": {"split_penalty": 4.0}}),
     ("beam, weighted r/n-style confusions (0.3)", {"decoder_options": {"confusion": 0.3}}),
     # The word model's weights were chosen for rapidocr's own recogniser (2026-12-04); the
-    # fine-tuned one is surer frame by frame, so the same alpha has less say.
+    # fine-tuned one is surer frame by frame, so the same alpha has less say (alpha 0.5 and beta
+    # 3 shipped again on 2026-12-08).
     ("beam, word model alpha 0.15, beta 1", {"decoder_options": {"alpha": 0.15, "beta": 1.0}}),
     ("beam, dearer word gaps (split penalty 10)", {"decoder_options": {"split_penalty": 10.0}}),
     ("box expansion 1.6 (rapidocr's default)", {"detector": {"unclip_ratio": 1.6}}),

@@ -98,9 +98,10 @@ class BeamDecoder:
         beam: int = 12,
         top_k: int = 6,
         min_probability: float = 1e-3,
-        # Chosen on the hard tuning fonts only (benchmarks/tune_ocr_reader.py, docs/ocr-benchmark.md).
-        alpha: float = 0.3,
-        beta: float = 2.0,
+        # Chosen on the hard tuning fonts only (benchmarks/tune_ocr_reader.py, docs/ocr-benchmark.md);
+        # alpha and beta chosen again for the fine-tuned recogniser, which is surer frame by frame.
+        alpha: float = 0.5,
+        beta: float = 3.0,
         split_penalty: float = 7.0,
         confusion: float = 0.0,
         blank_skip: float = 0.999,
