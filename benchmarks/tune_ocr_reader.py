@@ -80,6 +80,8 @@ VARIANTS: list[tuple[str, dict]] = [
     ("beam, dearer word gaps (split penalty 10)", {"decoder_options": {"split_penalty": 10.0}}),
     ("beam, word model alpha 0.65, beta 3.5", {"decoder_options": {"alpha": 0.65, "beta": 3.5}}),
     ("beam, 24 readings kept (beam 24)", {"decoder_options": {"beam": 24}}),
+    ("beam 24 with the word model at alpha 0.65, beta 3.5",
+     {"decoder_options": {"beam": 24, "alpha": 0.65, "beta": 3.5}}),
     ("box expansion 1.6 (rapidocr's default)", {"detector": {"unclip_ratio": 1.6}}),
     ("box expansion 1.8", {"detector": {"unclip_ratio": 1.8}}),
     ("no second look at small writing", {"second_look": False}),
