@@ -20,6 +20,7 @@ __all__ = [
     "find_sheet",
     "flatten_sheet",
     "normalise_background",
+    "normalised_rgb",
     "prepare_page",
     "upright",
 ]
@@ -107,9 +108,13 @@ def prepare_page(
             flattened = True
     unnormalised = None
     if normalise:
-        gray = normalise_background(rgb, ink_gamma=ink_gamma, white=white)
-        rgb, unnormalised = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), rgb
+        rgb, unnormalised = normalised_rgb(rgb, ink_gamma=ink_gamma, white=white), rgb
     return PreparedPage(np.ascontiguousarray(rgb), to_original, flattened, unnormalised)
+
+
+def normalised_rgb(rgb: np.ndarray, **options: float | bool) -> np.ndarray:
+    """``normalise_background`` (with its options) back in RGB, as the detector reads a page."""
+    return cv2.cvtColor(normalise_background(rgb, **options), cv2.COLOR_GRAY2RGB)
 
 
 def normalise_background(

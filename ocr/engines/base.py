@@ -23,7 +23,7 @@ from inksight.ocr.preprocess import (
     WORK_SIDE,
     PreparedPage,
     darken_ink,
-    normalise_background,
+    normalised_rgb,
     prepare_page,
 )
 from inksight.ocr.reader import ImageSource, read_pages_checked
@@ -347,7 +347,9 @@ class OcrEngine:
         out, with fainter ink kept."""
         if self.thin_white is None or prepared.unnormalised is None:
             return darken_ink(prepared.image, thin.ink_gamma / first.ink_gamma)
-        return _normalised(prepared.unnormalised, ink_gamma=thin.ink_gamma, white=self.thin_white)
+        return normalised_rgb(
+            prepared.unnormalised, ink_gamma=thin.ink_gamma, white=self.thin_white
+        )
 
     def _read_look(
         self, prepared: PreparedPage, page: Image.Image, number: int, look: _Look
@@ -367,7 +369,7 @@ class OcrEngine:
             lines, seen = self._read_sure(replace(prepared, image=darker), page, number, look)
             writing = writing or seen
         if not lines and self.paper_look and prepared.unnormalised is not None:
-            faint = _normalised(prepared.unnormalised, ink_gamma=look.ink_gamma, keep_faint=True)
+            faint = normalised_rgb(prepared.unnormalised, ink_gamma=look.ink_gamma, keep_faint=True)
             stretched = replace(prepared, image=faint)
             lines, seen = self._read_sure(stretched, page, number, look)
             writing = writing or seen
@@ -484,12 +486,6 @@ def _confidence(lines: list[Line]) -> float:
     """The recogniser's confidence per character read (0 for nothing read)."""
     chars = sum(len(line.text.replace(" ", "")) for line in lines)
     return _sure_chars(lines) / chars if chars else 0.0
-
-
-def _normalised(unnormalised: np.ndarray, **options: float | bool) -> np.ndarray:
-    """The page before its light was evened out, normalised again (``normalise_background``'s
-    options) and back in RGB, as the looks read it."""
-    return cv2.cvtColor(normalise_background(unnormalised, **options), cv2.COLOR_GRAY2RGB)
 
 
 def _is_sure_faint(line: Line, min_confidence: float = FAINT_MIN_CONFIDENCE) -> bool:

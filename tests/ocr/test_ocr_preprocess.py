@@ -350,7 +350,7 @@ def _speckled_desk(size: tuple[int, int] = (900, 800), seed: int = 0) -> np.ndar
     rng = np.random.default_rng(seed)
     grain = rng.normal(0, 1, (size[0] // 12, size[1] // 12)).astype(np.float32)
     grain = cv2.resize(grain, (size[1], size[0]), interpolation=cv2.INTER_CUBIC)
-    return np.repeat(np.clip(150 + 25 * grain, 0, 255)[..., None], 3, axis=2)
+    return np.repeat(np.clip(150 + 25 * grain, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
 def test_photographed_pages_whose_bright_region_has_no_sheets_shape_are_found_by_the_outline():
@@ -380,7 +380,7 @@ def test_a_speckled_desk_with_no_sheet_on_it_is_not_flattened():
     from inksight.ocr.preprocess import find_sheet
 
     for seed in range(4):
-        assert find_sheet(_speckled_desk(seed=seed).astype(np.uint8)) is None, seed
+        assert find_sheet(_speckled_desk(seed=seed)) is None, seed
 
 
 def _inked_columns(rgb: np.ndarray) -> int:
